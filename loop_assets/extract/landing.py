@@ -1,0 +1,164 @@
+"""Land pages of records in DuckDB: typed upsert, quarantine and the stream's cursor in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import pandas as pd
+
+from ..warehouse import quote
+from .records import MalformedRecord, to_row
+from .specs import StreamSpec
+
+# Bookkeeping columns after the typed ones: the snapshot's version, the record as received, and when.
+LOOP_COLUMNS = (("_loop_version", "bigint"), ("_loop_raw", "json"), ("_loop_extracted_at", "timestamptz"))
+PANDAS_DTYPES = {"bigint": "Int64", "boolean": "boolean"}
+
+
+@dataclass
+class Page:
+    """One unit of landing: records as received, where they came from, and the cursor after them."""
+
+    source: str
+    records: list[Any]            # parsed records, or MalformedRecord for ones that could not be parsed
+    state: dict                   # where the stream resumes once this page is landed
+    versions: list[int] | None = None  # per-record snapshot order; default: the spec's version column
+    positions: list[str] | None = None  # per-record position; default "item i"
+    raws: list[str] | None = None  # per-record text as received; default the JSON of the record
+
+
+@dataclass
+class Counts:
+    pages: int = 0
+    fetched: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+def table_name(spec: StreamSpec) -> str:
+    return f"raw.{quote(spec.key)}"
+
+
+def ensure_table(conn, spec: StreamSpec) -> None:
+    columns = [f"{quote(c.name)} {c.sql_type}" for c in spec.columns]
+    columns += [f"{quote(name)} {sql_type}" for name, sql_type in LOOP_COLUMNS]
+    conn.execute(
+        f"create table if not exists {table_name(spec)} ({', '.join(columns)}, "
+        f"primary key ({quote(spec.primary_key)}))"
+    )
+
+
+def read_state(conn, stream: str) -> dict | None:
+    row = conn.execute("select state from loop.extract_state where stream = ?", [stream]).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def _write_state(conn, stream: str, state: dict, now: datetime) -> None:
+    conn.execute(
+        "insert into loop.extract_state values (?, ?, ?) on conflict (stream) do update "
+        "set state = excluded.state, updated_at = excluded.updated_at",
+        [stream, json.dumps(state, sort_keys=True), now],
+    )
+
+
+def _version_of(spec: StreamSpec, row: tuple) -> int:
+    index = [c.name for c in spec.columns].index(spec.version)
+    return int(row[index].timestamp())
+
+
+def _split(spec: StreamSpec, page: Page):
+    """Typed rows that can land, and (position, key, reason, raw) for the ones that cannot."""
+    good, bad = [], []
+    for i, record in enumerate(page.records):
+        position = page.positions[i] if page.positions else f"item {i}"
+        raw = page.raws[i] if page.raws else json.dumps(record, separators=(",", ":"), sort_keys=True)
+        try:
+            if isinstance(record, MalformedRecord):
+                raise record
+            row = to_row(spec.columns, record)
+            version = page.versions[i] if page.versions else _version_of(spec, row)
+        except MalformedRecord as exc:
+            key = record.get(spec.columns[0].path or spec.primary_key) if isinstance(record, dict) else None
+            bad.append((position, None if key is None else str(key), str(exc), raw))
+            continue
+        good.append((*row, version, raw))
+    return good, bad
+
+
+def _frame(spec: StreamSpec, rows: list[tuple], now: datetime) -> pd.DataFrame:
+    names = [c.name for c in spec.columns] + ["_loop_version", "_loop_raw"]
+    types = [c.sql_type for c in spec.columns] + ["bigint", "json"]
+    columns = list(zip(*rows))
+    frame = {}
+    for name, sql_type, values in zip(names, types, columns):
+        if sql_type == "timestamptz":
+            frame[name] = pd.to_datetime(pd.Series(values, dtype=object), utc=True)
+        else:
+            frame[name] = pd.Series(values, dtype=PANDAS_DTYPES.get(sql_type, object))
+    frame["_loop_extracted_at"] = pd.Series([now] * len(rows), dtype="datetime64[us, UTC]")
+    return pd.DataFrame(frame)
+
+
+def _merge(conn, spec: StreamSpec, frame: pd.DataFrame) -> tuple[int, int]:
+    """Upsert by primary key; an older snapshot never overwrites a newer one. Returns (inserted, updated)."""
+    conn.register("loop_page", frame)
+    try:
+        names = [c.name for c in spec.columns] + [name for name, _ in LOOP_COLUMNS]
+        types = [c.sql_type for c in spec.columns] + [sql_type for _, sql_type in LOOP_COLUMNS]
+        select = ", ".join(f"cast({quote(n)} as {t}) as {quote(n)}" for n, t in zip(names, types))
+        key = quote(spec.primary_key)
+        # The newest snapshot of each key within the page wins, then MERGE applies it if newer than the table's.
+        actions = conn.execute(
+            f"merge into {table_name(spec)} as t using ("
+            f"  select {select} from loop_page"
+            f"  qualify row_number() over (partition by {key} order by _loop_version desc) = 1"
+            f") as p on t.{key} = p.{key} "
+            f"when matched and p._loop_version >= t._loop_version and p._loop_raw::varchar <> t._loop_raw::varchar "
+            f"then update set * when not matched then insert * returning merge_action"
+        ).fetchall()
+    finally:
+        conn.unregister("loop_page")
+    inserted = sum(1 for (action,) in actions if action == "INSERT")
+    return inserted, len(actions) - inserted
+
+
+def _quarantine(conn, spec: StreamSpec, source: str, bad: list[tuple], now: datetime, run_id: str) -> None:
+    conn.executemany(
+        "insert into loop.quarantine values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "on conflict (stream, record_hash) do update set last_seen_at = excluded.last_seen_at, "
+        "source = excluded.source, position = excluded.position, run_id = excluded.run_id",
+        [(spec.key, hashlib.md5(raw.encode()).hexdigest(), source, position, key, reason, raw, now, now, run_id)
+         for position, key, reason, raw in bad],
+    )
+
+
+def land_page(conn, spec: StreamSpec, page: Page, counts: Counts, *, stream: str, run_id: str) -> None:
+    """Write one page's rows, its quarantined records and the stream's new cursor atomically."""
+    good, bad = _split(spec, page)
+    now = datetime.now(timezone.utc)
+    conn.execute("begin transaction")
+    try:
+        if good:
+            inserted, updated = _merge(conn, spec, _frame(spec, good, now))
+            counts.inserted += inserted
+            counts.updated += updated
+            counts.unchanged += len(good) - inserted - updated
+        if bad:
+            _quarantine(conn, spec, page.source, bad, now, run_id)
+        _write_state(conn, stream, page.state, now)
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    counts.pages += 1
+    counts.fetched += len(page.records)
+    counts.quarantined += len(bad)
+    for _, _, reason, _ in bad:
+        counts.reasons[reason] = counts.reasons.get(reason, 0) + 1

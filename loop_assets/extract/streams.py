@@ -1,0 +1,132 @@
+"""Walk each app's pages from a saved cursor, yielding `Page`s that carry the cursor to save after them.
+
+Every generator resumes exactly where the last landed page left off, so a killed run re-fetches at most
+the page it was landing.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from datetime import date
+
+from ..apps.segment import SegmentLanding
+from ..apps.stripe import StripeClient
+from ..apps.zendesk import ZendeskClient
+from .landing import Page
+from .records import MalformedRecord, parse_iso
+from .specs import StreamSpec
+
+# Stripe keeps events for 30 days; a cursor older than this (less a margin) cannot catch up from events.
+STRIPE_EVENT_RETENTION = 30 * 86400 - 3600
+SEGMENT_BATCH = 20_000
+SEGMENT_TYPES = {"track", "identify", "page", "screen", "group", "alias"}
+
+
+def stripe_object_pages(client: StripeClient, spec: StreamSpec, state: dict | None) -> Iterator[Page]:
+    """A full list the first time (snapshot as of its start), then only the objects that events say changed."""
+    now = int(time.time())
+    if state is None or (state["phase"] == "events" and state["since"] < now - STRIPE_EVENT_RETENTION):
+        state = {"phase": "list", "as_of": now}
+    if state["phase"] == "list":
+        as_of = state["as_of"]
+        pages = client.list_pages(spec.resource, dict(spec.list_params), starting_after=state.get("starting_after"))
+        for page in pages:
+            last_id = page.records[-1].get("id") if page.records else None
+            after = ({"phase": "list", "as_of": as_of, "starting_after": last_id} if page.has_more
+                     else {"phase": "events", "since": as_of})
+            yield Page(f"GET /v1/{spec.resource}", page.records, after, versions=[as_of] * len(page.records))
+        state = {"phase": "events", "since": as_of}
+    yield from _stripe_event_pages(client, spec, state)
+
+
+def stripe_event_log_pages(client: StripeClient, spec: StreamSpec, state: dict | None) -> Iterator[Page]:
+    """The event log itself, from the newest event already landed."""
+    yield from _stripe_event_pages(client, spec, state or {"phase": "events", "since": 0})
+
+
+def _stripe_event_pages(client: StripeClient, spec: StreamSpec, state: dict) -> Iterator[Page]:
+    # created[gte] rather than [gt]: events of the last landed second may still have been arriving; the
+    # upsert by id makes seeing them twice harmless.
+    since, high = state["since"], state.get("high", state["since"])
+    params: dict = {"created[gte]": since}
+    if spec.event_types:
+        params["types[]"] = list(spec.event_types)
+    for page in client.list_pages("events", params, starting_after=state.get("starting_after")):
+        records, versions = [], []
+        for event in page.records:
+            created = event.get("created") if isinstance(event, dict) else None
+            if isinstance(created, int):
+                high = max(high, created)
+            if not spec.event_types:
+                records.append(event)
+                versions.append(created if isinstance(created, int) else 0)
+                continue
+            obj = (event.get("data") or {}).get("object") if isinstance(event, dict) else None
+            if not isinstance(obj, dict) or not isinstance(created, int):
+                records.append(MalformedRecord(f"event {event.get('id') if isinstance(event, dict) else event!r} "
+                                               "has no data.object or no integer created"))
+            else:
+                records.append(obj)
+            versions.append(created if isinstance(created, int) else 0)
+        last_id = page.records[-1].get("id") if page.records else None
+        after = ({"phase": "events", "since": since, "high": high, "starting_after": last_id} if page.has_more
+                 else {"phase": "events", "since": high})
+        yield Page("GET /v1/events", records, after, versions=versions)
+
+
+def zendesk_export_pages(client: ZendeskClient, spec: StreamSpec, state: dict | None) -> Iterator[Page]:
+    """Zendesk's incremental export: oldest change first, the export's own cursor saved after each page."""
+    for page in client.export_pages(spec.resource, state):
+        yield Page(f"GET /api/v2/incremental/{spec.resource}", page.records, page.state)
+
+
+def segment_file_pages(landing: SegmentLanding, day: date) -> Iterator[Page]:
+    """Every call in the landing files of one received day; bad lines become quarantine entries."""
+    for path in landing.files(day):
+        records, positions, raws = [], [], []
+        line_no = 0
+        try:
+            for line_no, text in landing.read_lines(path):
+                records.append(_parse_segment_call(text))
+                positions.append(f"{path.name}:{line_no}")
+                raws.append(text)
+                if len(records) >= SEGMENT_BATCH:
+                    yield _segment_page(path, day, records, positions, raws, line_no)
+                    records, positions, raws = [], [], []
+        except ValueError as exc:
+            # A cut-off file keeps the lines read so far; the break itself is quarantined, not skipped.
+            records.append(MalformedRecord(str(exc)))
+            positions.append(f"{path.name}:{line_no + 1}")
+            raws.append(f"<unreadable from line {line_no + 1} of {path.name}>")
+        if records:
+            yield _segment_page(path, day, records, positions, raws, None)
+
+
+def _segment_page(path, day, records, positions, raws, line_no) -> Page:
+    # Versions: the earliest receipt of a messageId wins, so its negated receive time is the version.
+    versions = [-_received_ms(r) if isinstance(r, dict) else 0 for r in records]
+    state = {"day": day.isoformat(), "file": path.name, "line": line_no}
+    return Page(str(path), records, state, versions=versions, positions=positions, raws=raws)
+
+
+def _received_ms(record: dict) -> int:
+    try:
+        return int(parse_iso(record.get("receivedAt")).timestamp() * 1000)
+    except ValueError:
+        return 0
+
+
+def _parse_segment_call(text: str):
+    try:
+        call = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return MalformedRecord(f"invalid JSON: {exc.msg} at column {exc.colno}")
+    if not isinstance(call, dict):
+        return MalformedRecord(f"expected a JSON object, got {type(call).__name__}")
+    if call.get("type") not in SEGMENT_TYPES:
+        return MalformedRecord(f"field 'type': expected one of {sorted(SEGMENT_TYPES)}, got {call.get('type')!r}")
+    if not call.get("userId") and not call.get("anonymousId"):
+        return MalformedRecord("a call needs userId or anonymousId; both are missing")
+    return call

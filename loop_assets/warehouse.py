@@ -1,0 +1,36 @@
+"""The DuckDB warehouse: the resource every asset shares, identifier quoting, and the loop's state tables.
+
+DuckDB lets one process hold the file at a time, so every asset that opens it runs in the Dagster pool
+`warehouse` (limit 1) and keeps its connection for the step only.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dagster_duckdb import DuckDBResource
+
+from .paths import data_dir
+
+POOL = "warehouse"
+STATE_SQL = Path(__file__).parent / "warehouse.sql"
+
+
+def warehouse_path() -> str:
+    """`LOOP_WAREHOUSE`, or `warehouse.duckdb` in the data directory."""
+    return os.environ.get("LOOP_WAREHOUSE") or str(data_dir() / "warehouse.duckdb")
+
+
+def warehouse_resource() -> DuckDBResource:
+    return DuckDBResource(database=warehouse_path())
+
+
+def quote(identifier: str) -> str:
+    """Quote one SQL identifier; the only way names from specs enter SQL text."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def ensure_state_tables(conn) -> None:
+    """Create the `loop` schema's state tables (cursors, quarantine) if this warehouse is new."""
+    conn.execute(STATE_SQL.read_text())

@@ -1,0 +1,95 @@
+"""Fixtures shared by every layer's tests: a real sandbox server over HTTP and a DuckDB file per test."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+from dagster_duckdb import DuckDBResource
+
+from loop_assets.resources import SegmentResource, StripeResource, ZendeskResource
+from loop_assets.sandbox import credentials
+from loop_assets.sandbox.generator import generate
+from loop_assets.sandbox.store import Store, open_store
+
+# Generous limits and no export lag, so tests do not wait on Zendesk's documented 10 requests/minute.
+TEST_CONFIG = {"incremental_lag_seconds": 0, "stripe_requests_per_second": 1000,
+               "zendesk_requests_per_minute": 100000, "zendesk_exports_per_minute": 100000}
+
+
+@dataclass
+class Sandbox:
+    """A running sandbox server: its URL, its state, and the admin calls tests use."""
+
+    url: str
+    state_dir: Path
+    process: subprocess.Popen
+
+    def store(self) -> Store:
+        return open_store(self.state_dir)
+
+    def admin(self, method: str, path: str, body: dict | None = None) -> dict:
+        response = requests.request(method, f"{self.url}/_sandbox/{path}", json=body, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def inject(self, **rule) -> None:
+        self.admin("POST", "faults", rule)
+
+    def stop(self) -> None:
+        """Stop the server; a request held by a `slow` fault must not keep it alive."""
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def resources(self, **overrides) -> dict:
+        resources = {
+            "stripe": StripeResource(api_key=credentials.STRIPE_API_KEY, base_url=f"{self.url}/stripe"),
+            "zendesk": ZendeskResource(base_url=f"{self.url}/zendesk", email=credentials.ZENDESK_EMAIL,
+                                       api_token=credentials.ZENDESK_API_TOKEN),
+            "segment": SegmentResource(landing_dir=str(self.state_dir), source_id=credentials.SEGMENT_SOURCE_ID,
+                                       write_key=credentials.SEGMENT_WRITE_KEY, tracking_url=f"{self.url}/segment"),
+        }
+        return {**resources, **overrides}
+
+
+def start_sandbox(state_dir: Path, config: dict | None = None) -> Sandbox:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "loop_assets.sandbox", "--state-dir", str(state_dir), "serve", "--port", "0"],
+        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    line = process.stdout.readline()
+    if "listening on" not in line:
+        process.kill()
+        raise RuntimeError(f"sandbox did not start: {line!r}")
+    sandbox = Sandbox(line.strip().rsplit(" ", 1)[-1], state_dir, process)
+    sandbox.admin("POST", "config", {**TEST_CONFIG, **(config or {})})
+    return sandbox
+
+
+@pytest.fixture
+def sandbox_data(tmp_path) -> Path:
+    """A sandbox state directory with small generated data (deterministic)."""
+    state_dir = tmp_path / "sandbox"
+    generate(open_store(state_dir), state_dir, customers=40, days=30, seed=11)
+    return state_dir
+
+
+@pytest.fixture
+def sandbox(sandbox_data) -> Sandbox:
+    running = start_sandbox(sandbox_data)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def warehouse(tmp_path) -> DuckDBResource:
+    return DuckDBResource(database=str(tmp_path / "warehouse.duckdb"))
