@@ -27,9 +27,10 @@ class StripeResource(dg.ConfigurableResource):
 
     api_key: str
     base_url: str = "https://api.stripe.com"
+    max_retries: int = 8
 
     def client(self) -> StripeClient:
-        return StripeClient(self.api_key, self.base_url)
+        return StripeClient(self.api_key, self.base_url, max_retries=self.max_retries)
 
 
 class ZendeskResource(dg.ConfigurableResource):
@@ -38,9 +39,10 @@ class ZendeskResource(dg.ConfigurableResource):
     base_url: str
     email: str
     api_token: str
+    max_retries: int = 8
 
     def client(self) -> ZendeskClient:
-        return ZendeskClient(self.base_url, self.email, self.api_token)
+        return ZendeskClient(self.base_url, self.email, self.api_token, max_retries=self.max_retries)
 
 
 class SegmentResource(dg.ConfigurableResource):

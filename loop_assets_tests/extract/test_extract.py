@@ -17,6 +17,7 @@ import pytest
 from loop_assets.extract.assets import build_extract_assets
 from loop_assets.extract.specs import STREAMS
 from loop_assets.resources import StripeResource
+from loop_assets.sandbox import credentials
 from loop_assets.sandbox.generator import generate
 from loop_assets.sandbox.segment_landing import day_ms
 from loop_assets.sandbox.store import open_store
@@ -145,7 +146,9 @@ def test_failed_run_mid_pagination_resumes_from_its_cursor(paged_sandbox, wareho
     assert len(expected) > 300, "needs several pages of charges"
     # Page 3 fails past every retry: pages 1-2 are landed with their cursor, the run fails.
     sandbox.inject(app="stripe", path="/v1/charges", kind="server_error", after=2, count=50)
-    failed = extract(sandbox, warehouse, ["stripe__charges"], raise_on_error=False)
+    impatient = StripeResource(api_key=credentials.STRIPE_API_KEY, base_url=f"{sandbox.url}/stripe", max_retries=2)
+    failed = extract(sandbox, warehouse, ["stripe__charges"], raise_on_error=False,
+                     resources=sandbox.resources(stripe=impatient))
     assert not failed.success
     assert len(landed(warehouse, "stripe__charges")) == 200
     sandbox.admin("DELETE", "faults")
