@@ -1,0 +1,1 @@
+"""YAML data tests of the models as Dagster asset checks, validated by Great Expectations."""

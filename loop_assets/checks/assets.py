@@ -1,0 +1,64 @@
+"""The asset check factory: one multi-check per model or source table, one check per YAML data test."""
+
+import re
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from loop_assets.checks.metadata import check_metadata
+from loop_assets.checks.read import read_suite_inputs
+from loop_assets.checks.suite import TableSuite, plan_suites
+from loop_assets.checks.validate import validate_frame
+from loop_assets.transform.project import load_project
+from loop_assets.warehouse import POOL
+
+
+def build_model_checks(project_dir: Path, *, vars: dict | None = None) -> list[dg.AssetChecksDefinition]:
+    """Asset checks for every YAML data test of the project at `project_dir`; parses files only."""
+    project = load_project(project_dir, vars=vars)
+    return [_table_checks(suite) for suite in plan_suites(project)]
+
+
+def _table_checks(suite: TableSuite) -> dg.AssetChecksDefinition:
+    asset_key = dg.AssetKey(list(suite.asset_key))
+    # Op names allow letters, digits and underscores only.
+    table = re.sub(r"\W", "_", "__".join(suite.asset_key))
+    specs = [
+        dg.AssetCheckSpec(
+            check.name,
+            asset=asset_key,
+            description=check.description,
+            blocking=check.blocking,
+            # A relationships check reads its parent model too, so it runs after the parent is built.
+            additional_deps=[dg.AssetKey([check.expectation.parent[0]])] if check.expectation.parent else None,
+            metadata={"yaml_test": suite.where},
+        )
+        for check in suite.checks
+    ]
+
+    @dg.multi_asset_check(
+        specs=specs,
+        name=f"{table}__data_tests",
+        description=f"YAML data tests of {table}, validated by Great Expectations in one run",
+        pool=POOL,
+    )
+    def table_checks(warehouse: DuckDBResource):
+        import pandas as pd
+
+        inputs = read_suite_inputs(warehouse, suite)
+        now = pd.Timestamp.now(tz="UTC")
+        run_kwargs = [check.expectation.run_kwargs(inputs.frame, inputs.parent_keys, now) for check in suite.checks]
+        outcomes = validate_frame(
+            inputs.frame, [(check.expectation.type, kwargs) for check, kwargs in zip(suite.checks, run_kwargs)]
+        )
+        for check, kwargs, outcome in zip(suite.checks, run_kwargs, outcomes):
+            yield dg.AssetCheckResult(
+                check_name=check.name,
+                asset_key=asset_key,
+                passed=outcome.success,
+                severity=dg.AssetCheckSeverity.ERROR if check.blocking else dg.AssetCheckSeverity.WARN,
+                metadata=check_metadata(check.expectation, kwargs, outcome),
+            )
+
+    return table_checks

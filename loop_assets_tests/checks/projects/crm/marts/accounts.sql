@@ -1,0 +1,7 @@
+{{ config(materialized='table') }}
+
+with accounts as (
+    select * from {{ ref('stg_accounts') }}
+)
+
+select * from accounts

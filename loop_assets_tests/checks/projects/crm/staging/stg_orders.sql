@@ -1,0 +1,5 @@
+with source as (
+    select * from {{ source('crm', 'orders') }}
+)
+
+select * from source
