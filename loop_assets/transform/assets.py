@@ -9,10 +9,9 @@ from dagster_duckdb import DuckDBResource
 from loop_assets.transform.build import build_model
 from loop_assets.transform.metadata import materialization_metadata
 from loop_assets.transform.project import Model, Project, load_project
+from loop_assets.warehouse import POOL
 
 KINDS = {"sql", "duckdb"}
-# DuckDB lets one process open the file at a time: every model step queues on this pool.
-WAREHOUSE_POOL = "warehouse"
 
 
 def build_model_assets(project_dir: Path, *, vars: dict | None = None) -> list[dg.AssetsDefinition]:
@@ -32,7 +31,7 @@ def _model_asset(project: Project, model: Model) -> dg.AssetsDefinition:
         group_name=model.layer,
         kinds=KINDS,
         description=model.description or f"SQL model {model.path.relative_to(project.directory)}",
-        pool=WAREHOUSE_POOL,
+        pool=POOL,
         tags={tag: "" for tag in ([tags] if isinstance(tags, str) else tags)},
         metadata={
             "dagster/table_name": f"{model.relation.schema}.{model.name}",
