@@ -1,0 +1,70 @@
+"""The change set of a sync, computed in DuckDB: the outbound model against what was last confirmed delivered."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..warehouse import quote
+from .specs import SyncSpec
+
+SQL = Path(__file__).parent
+
+
+@dataclass
+class Change:
+    """One row that differs from what was delivered (or, with an app record to compare, any row)."""
+
+    key: str
+    change: str                     # added | changed | removed | unchanged
+    payload: dict | None            # what the model wants now (None when removed)
+    payload_hash: str | None
+    delivered: dict | None          # what the loop last pushed and the app confirmed
+    attempts: int = 0               # earlier rejections of this payload
+    dead_lettered: bool = False
+
+
+def ensure_sync_tables(conn) -> None:
+    """Create the loop.sync_* state tables if this warehouse is new."""
+    conn.execute((SQL / "state.sql").read_text())
+
+
+def diff_against_delivered(conn, spec: SyncSpec) -> tuple[dict[str, int], list[Change]]:
+    """Counts per kind of change, and every row that is not unchanged."""
+    columns = ", ".join(f"{quote(path)} := {quote(column)}" for column, path in spec.fields)
+    conn.execute(
+        f"create or replace temp view sync_source as select cast({quote(spec.primary_key)} as varchar) as key, "
+        f"to_json(struct_pack({columns})) as payload from main.{quote(spec.model)}"
+    )
+    conn.execute((SQL / "diff.sql").read_text(), {"sync": spec.name})
+    counts = dict(conn.execute("select change, count(*) from sync_changes group by change").fetchall())
+    rows = conn.execute(
+        "select key, change, payload, payload_hash, delivered_payload, attempts, dead_lettered "
+        "from sync_changes where change <> 'unchanged' order by key"
+    ).fetchall()
+    return ({kind: counts.get(kind, 0) for kind in ("added", "changed", "removed", "unchanged")},
+            [_change(row) for row in rows])
+
+
+def read_back(conn, spec: SyncSpec) -> list[tuple[Change, dict]]:
+    """Rows whose app record was extracted after the loop's last confirmed push, with that record."""
+    if spec.raw is None or not _raw_exists(conn, spec.raw):
+        return []
+    conn.execute(
+        f"create or replace temp view sync_app as select cast(id as varchar) as key, _loop_raw as record, "
+        f"_loop_extracted_at as extracted_at from raw.{quote(spec.raw)}"
+    )
+    rows = conn.execute((SQL / "readback.sql").read_text(), {"sync": spec.name}).fetchall()
+    return [(_change(row[:-1]), json.loads(row[-1])) for row in rows]
+
+
+def _raw_exists(conn, table: str) -> bool:
+    return bool(conn.execute("select count(*) from information_schema.tables where table_schema = 'raw' "
+                             "and table_name = ?", [table]).fetchone()[0])
+
+
+def _change(row) -> Change:
+    key, change, payload, payload_hash, delivered, attempts, dead = row
+    return Change(key, change, json.loads(payload) if payload else None, payload_hash,
+                  json.loads(delivered) if delivered else None, attempts, dead)

@@ -1,0 +1,82 @@
+"""Write a sync's outcomes to its state tables: confirmed rows (with their audit), rejections, conflicts."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from .diff import Change
+from .plan import Conflict
+from .specs import SyncSpec
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def confirm(conn, spec: SyncSpec, rows: list[Change], run_id: str, *, audit: bool = True) -> None:
+    """Record rows the app confirmed (or already held) as delivered, audit each pushed value, clear failures."""
+    at = _now()
+    for row in rows:
+        if row.change == "removed":
+            conn.execute("delete from loop.sync_delivered where sync = ? and key = ?", [spec.name, row.key])
+        else:
+            conn.execute(
+                "insert or replace into loop.sync_delivered values (?, ?, ?, ?, ?, ?)",
+                [spec.name, row.key, json.dumps(row.payload), row.payload_hash, at, run_id],
+            )
+        conn.execute("delete from loop.sync_failures where sync = ? and key = ?", [spec.name, row.key])
+        conn.execute("delete from loop.sync_dead_letters where sync = ? and key = ?", [spec.name, row.key])
+        if audit:
+            old, new = row.delivered or {}, row.payload or {}
+            for _, path in spec.fields:
+                if row.change == "added" or old.get(path) != new.get(path):
+                    conn.execute("insert into loop.sync_audit values (?, ?, ?, ?, ?, ?, ?)",
+                                 [run_id, spec.name, row.key, path, json.dumps(old.get(path)),
+                                  json.dumps(new.get(path)), at])
+
+
+def reject(conn, spec: SyncSpec, rejected: list[tuple[Change, str]], run_id: str) -> int:
+    """Record rows the app (or the pre-send check) refused; dead-letter those refused max_attempts times.
+
+    Returns how many were dead-lettered now.
+    """
+    at, dead = _now(), 0
+    for row, error in rejected:
+        attempts = row.attempts + 1
+        conn.execute(
+            "insert into loop.sync_failures values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (sync, key) do update set "
+            "payload_hash = excluded.payload_hash, error = excluded.error, attempts = excluded.attempts, "
+            "last_failed_at = excluded.last_failed_at, run_id = excluded.run_id",
+            [spec.name, row.key, row.payload_hash, error, attempts, at, at, run_id],
+        )
+        if attempts >= spec.max_attempts:
+            dead += 1
+            conn.execute("insert or replace into loop.sync_dead_letters values (?, ?, ?, ?, ?, ?, ?, ?)",
+                         [spec.name, row.key, json.dumps(row.payload), row.payload_hash, error, attempts, at, run_id])
+    return dead
+
+
+def record_conflicts(conn, spec: SyncSpec, conflicts: list[Conflict], run_id: str) -> None:
+    """Keep each agent override once per (row, field), refreshed while it lasts."""
+    at = _now()
+    for c in conflicts:
+        conn.execute(
+            "insert into loop.sync_conflicts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (sync, key, field) "
+            "do update set pushed_value = excluded.pushed_value, app_value = excluded.app_value, "
+            "model_value = excluded.model_value, policy = excluded.policy, last_seen_at = excluded.last_seen_at, "
+            "run_id = excluded.run_id",
+            [spec.name, c.key, c.field, json.dumps(c.pushed), json.dumps(c.app), json.dumps(c.model),
+             spec.on_conflict, at, at, run_id],
+        )
+
+
+def dead_letters(conn, spec: SyncSpec) -> list[tuple]:
+    """(key, attempts, error) of every payload set aside for this sync."""
+    return conn.execute("select key, attempts, error from loop.sync_dead_letters where sync = ? order by key",
+                        [spec.name]).fetchall()
+
+
+def delivered_count(conn, spec: SyncSpec) -> int:
+    """Rows the app has confirmed for this sync: the blast-radius guard's denominator."""
+    return conn.execute("select count(*) from loop.sync_delivered where sync = ?", [spec.name]).fetchone()[0]

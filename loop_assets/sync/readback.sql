@@ -1,0 +1,15 @@
+-- Rows whose app record (temp view sync_app(key, record, extracted_at)) was extracted after the loop's
+-- last confirmed push: the app's values can be compared with what the loop pushed.
+select
+    changes.key,
+    changes.change,
+    changes.payload,
+    changes.payload_hash,
+    changes.delivered_payload,
+    changes.attempts,
+    changes.dead_lettered,
+    app.record
+from sync_changes as changes
+join loop.sync_delivered as delivered on delivered.sync = $sync and delivered.key = changes.key
+join sync_app as app on app.key = changes.key
+where app.extracted_at > delivered.confirmed_at

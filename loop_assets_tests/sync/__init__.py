@@ -1,0 +1,1 @@
+"""Reverse-sync tests."""
