@@ -7,6 +7,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from textwrap import dedent
 
 import pytest
 import requests
@@ -88,6 +89,21 @@ def sandbox(sandbox_data) -> Sandbox:
     running = start_sandbox(sandbox_data)
     yield running
     running.stop()
+
+
+@pytest.fixture
+def write_project(tmp_path):
+    """Write a model project from {relative path: text} into a fresh folder and return the folder."""
+
+    def write(files: dict[str, str]) -> Path:
+        project = tmp_path / "models"
+        for relative, text in files.items():
+            path = project / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(dedent(text).lstrip("\n"))
+        return project
+
+    return write
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from textwrap import dedent
 
 import dagster as dg
 import duckdb
@@ -66,17 +65,3 @@ def evaluations(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEva
         f"{e.asset_key.to_user_string()}:{e.check_name}": e for e in result.get_asset_check_evaluations()
     }
 
-
-@pytest.fixture
-def write_project(tmp_path):
-    """Write a model project from {relative path: text} into a fresh folder and return the folder."""
-
-    def write(files: dict[str, str]) -> Path:
-        project = tmp_path / "models"
-        for relative, text in files.items():
-            path = project / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(dedent(text).lstrip("\n"))
-        return project
-
-    return write

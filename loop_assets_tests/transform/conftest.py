@@ -1,27 +1,11 @@
 """Fixtures for the model loader: small model projects and a DuckDB warehouse file per test."""
 
 from pathlib import Path
-from textwrap import dedent
 
 import duckdb
 import pytest
 
 SHOP_PROJECT = Path(__file__).parent / "projects" / "shop"
-
-
-@pytest.fixture
-def write_project(tmp_path):
-    """Write a model project from {relative path: text} into a fresh folder and return the folder."""
-
-    def write(files: dict[str, str]) -> Path:
-        project = tmp_path / "models"
-        for relative, text in files.items():
-            path = project / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(dedent(text).lstrip("\n"))
-        return project
-
-    return write
 
 
 @pytest.fixture
