@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from textwrap import dedent
@@ -74,6 +76,25 @@ def start_sandbox(state_dir: Path, config: dict | None = None) -> Sandbox:
     sandbox = Sandbox(line.strip().rsplit(" ", 1)[-1], state_dir, process)
     sandbox.admin("POST", "config", {**TEST_CONFIG, **(config or {})})
     return sandbox
+
+
+def kill_run_when_fault_fires(sandbox: Sandbox, warehouse: DuckDBResource, home: Path, *, module: str,
+                              select: str) -> None:
+    """Run a real `dagster asset materialize` and SIGKILL it, step processes included, once the sandbox's
+    first fault rule (typically a `slow` answer) has fired: the run dies in the middle of its work."""
+    home.mkdir()
+    env = {**os.environ, "LOOP_SANDBOX_URL": sandbox.url, "LOOP_WAREHOUSE": warehouse.database,
+           "DAGSTER_HOME": str(home)}
+    run = subprocess.Popen(
+        [sys.executable, "-m", "dagster", "asset", "materialize", "-m", module, "--select", select],
+        env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while sandbox.admin("GET", "faults")["rules"][0]["remaining"] > 0:
+        assert run.poll() is None and time.monotonic() < deadline, f"the run of {select} never reached the fault"
+        time.sleep(0.2)
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
 
 
 @pytest.fixture

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from datetime import datetime, timezone
 
@@ -21,7 +17,7 @@ from loop_assets.sandbox import credentials
 from loop_assets.sandbox.generator import generate
 from loop_assets.sandbox.segment_landing import day_ms
 from loop_assets.sandbox.store import open_store
-from loop_assets_tests.conftest import start_sandbox
+from loop_assets_tests.conftest import kill_run_when_fault_fires, start_sandbox
 
 ASSETS = {spec.key: asset for spec, asset in zip(STREAMS, build_extract_assets())}
 API_STREAMS = [s for s in STREAMS if s.app != "segment"]
@@ -244,20 +240,8 @@ def test_run_killed_mid_pagination_resumes_without_loss_or_duplicates(paged_sand
     assert len(expected) > 300, "needs several pages of charges"
     # The third page hangs; the run is SIGKILLed (with its step processes) while it waits.
     sandbox.inject(app="stripe", path="/v1/charges", kind="slow", delay=120, after=2, count=1)
-    env = {**os.environ, "LOOP_SANDBOX_URL": sandbox.url, "LOOP_WAREHOUSE": warehouse.database,
-           "DAGSTER_HOME": str(tmp_path / "dagster_home")}
-    (tmp_path / "dagster_home").mkdir()
-    run = subprocess.Popen(
-        [sys.executable, "-m", "dagster", "asset", "materialize", "-m", "loop_assets.definitions",
-         "--select", "raw/stripe__charges"],
-        env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while sandbox.admin("GET", "faults")["rules"][0]["remaining"] > 0:
-        assert run.poll() is None and time.monotonic() < deadline, "the run never reached page 3"
-        time.sleep(0.2)
-    os.killpg(run.pid, signal.SIGKILL)
-    run.wait()
+    kill_run_when_fault_fires(sandbox, warehouse, tmp_path / "dagster_home", module="loop_assets.definitions",
+                              select="raw/stripe__charges")
 
     result = extract(sandbox, warehouse, ["stripe__charges"])
     meta = metadata(result, "stripe__charges")

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import math
-import os
-import signal
-import subprocess
-import sys
-import time
 
 import dagster as dg
 import duckdb
 
 from loop_assets.sync.assets import build_sync_asset
+from loop_assets_tests.conftest import kill_run_when_fault_fires
 
 from .conftest import meta, sync, write_model
 from .test_zendesk_sync import ORGS, app_orgs, model_orgs, org_rows
@@ -24,21 +20,8 @@ def test_killed_sync_resends_only_unconfirmed_rows_and_ends_equal_to_the_model(f
     write_model(warehouse, "test_orgs", rows)
     # The third job's PUT hangs; the run and its step process are SIGKILLed while it waits.
     sandbox.inject(app="zendesk", path="update_many", kind="slow", delay=120, after=2, count=1)
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    env = {**os.environ, "LOOP_SANDBOX_URL": sandbox.url, "LOOP_WAREHOUSE": warehouse.database,
-           "DAGSTER_HOME": str(home)}
-    run = subprocess.Popen(
-        [sys.executable, "-m", "dagster", "asset", "materialize", "-m", "loop_assets_tests.sync.kill_definitions",
-         "--select", ORGS.name],
-        env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while sandbox.admin("GET", "faults")["rules"][0]["remaining"] > 0:
-        assert run.poll() is None and time.monotonic() < deadline, "the run never reached the third job"
-        time.sleep(0.2)
-    os.killpg(run.pid, signal.SIGKILL)
-    run.wait()
+    kill_run_when_fault_fires(sandbox, warehouse, tmp_path / "dagster_home",
+                              module="loop_assets_tests.sync.kill_definitions", select=ORGS.name)
     sandbox.admin("DELETE", "faults")
 
     with duckdb.connect(warehouse.database) as conn:
