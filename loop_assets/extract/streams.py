@@ -83,32 +83,45 @@ def zendesk_export_pages(client: ZendeskClient, spec: StreamSpec, state: dict | 
 
 
 def segment_file_pages(landing: SegmentLanding, day: date) -> Iterator[Page]:
-    """Every call in the landing files of one received day; bad lines become quarantine entries."""
+    """Every call in the landing files of one received day, in pages of up to SEGMENT_BATCH lines across
+    files (a day holds many small hourly files); bad lines become quarantine entries."""
+    batch = _SegmentBatch(day)
     for path in landing.files(day):
-        records, positions, raws = [], [], []
         line_no = 0
         try:
             for line_no, text in landing.read_lines(path):
-                records.append(_parse_segment_call(text))
-                positions.append(f"{path.name}:{line_no}")
-                raws.append(text)
-                if len(records) >= SEGMENT_BATCH:
-                    yield _segment_page(path, day, records, positions, raws, line_no)
-                    records, positions, raws = [], [], []
+                batch.add(_parse_segment_call(text), path, line_no, text)
+                if len(batch.records) >= SEGMENT_BATCH:
+                    yield batch.page()
+                    batch = _SegmentBatch(day)
         except ValueError as exc:
             # A cut-off file keeps the lines read so far; the break itself is quarantined, not skipped.
-            records.append(MalformedRecord(str(exc)))
-            positions.append(f"{path.name}:{line_no + 1}")
-            raws.append(f"<unreadable from line {line_no + 1} of {path.name}>")
-        if records:
-            yield _segment_page(path, day, records, positions, raws, None)
+            batch.add(MalformedRecord(str(exc)), path, line_no + 1, f"<unreadable from line {line_no + 1} of {path.name}>")
+    if batch.records:
+        yield batch.page()
 
 
-def _segment_page(path, day, records, positions, raws, line_no) -> Page:
-    # Versions: the earliest receipt of a messageId wins, so its negated receive time is the version.
-    versions = [-_received_ms(r) if isinstance(r, dict) else 0 for r in records]
-    state = {"day": day.isoformat(), "file": path.name, "line": line_no}
-    return Page(str(path), records, state, versions=versions, positions=positions, raws=raws)
+class _SegmentBatch:
+    """Lines gathered for one page, with their `file:line` positions."""
+
+    def __init__(self, day: date):
+        self.day = day
+        self.records, self.positions, self.raws = [], [], []
+        self.last = None
+
+    def add(self, record, path, line_no: int, raw: str) -> None:
+        self.records.append(record)
+        self.positions.append(f"{path.name}:{line_no}")
+        self.raws.append(raw)
+        self.last = (path, line_no)
+
+    def page(self) -> Page:
+        path, line_no = self.last
+        # Versions: the earliest receipt of a messageId wins, so its negated receive time is the version.
+        versions = [-_received_ms(r) if isinstance(r, dict) else 0 for r in self.records]
+        state = {"day": self.day.isoformat(), "file": path.name, "line": line_no}
+        return Page(str(path.parent), self.records, state, versions=versions, positions=self.positions,
+                    raws=self.raws)
 
 
 def _received_ms(record: dict) -> int:
