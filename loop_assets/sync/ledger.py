@@ -15,25 +15,35 @@ def _now() -> datetime:
 
 
 def confirm(conn, spec: SyncSpec, rows: list[Change], run_id: str, *, audit: bool = True) -> None:
-    """Record rows the app confirmed (or already held) as delivered, audit each pushed value, clear failures."""
+    """Record rows the app confirmed (or already held) as delivered, audit each pushed value, clear failures.
+
+    Set-based: one statement per table for the whole batch (column lists unnested), not one per row.
+    """
+    if not rows:
+        return
     at = _now()
-    for row in rows:
-        if row.change == "removed":
-            conn.execute("delete from loop.sync_delivered where sync = ? and key = ?", [spec.name, row.key])
-        else:
+    keys = [row.key for row in rows]
+    kept = [row for row in rows if row.change != "removed"]
+    for table in ("sync_delivered", "sync_failures", "sync_dead_letters"):
+        conn.execute(f"delete from loop.{table} where sync = ? and list_contains(?::varchar[], key)", [spec.name, keys])
+    if kept:
+        conn.execute(
+            "insert into loop.sync_delivered select ?, unnest(?::varchar[]), unnest(?::varchar[])::json, "
+            "unnest(?::varchar[]), ?, ?",
+            [spec.name, [r.key for r in kept], [json.dumps(r.payload) for r in kept],
+             [r.payload_hash for r in kept], at, run_id],
+        )
+    if audit:
+        changes = [(row.key, path, json.dumps((row.delivered or {}).get(path)), json.dumps((row.payload or {}).get(path)))
+                   for row in rows for _, path in spec.fields
+                   if row.change == "added" or (row.delivered or {}).get(path) != (row.payload or {}).get(path)]
+        if changes:
+            key, field, old, new = (list(column) for column in zip(*changes))
             conn.execute(
-                "insert or replace into loop.sync_delivered values (?, ?, ?, ?, ?, ?)",
-                [spec.name, row.key, json.dumps(row.payload), row.payload_hash, at, run_id],
+                "insert into loop.sync_audit select ?, ?, unnest(?::varchar[]), unnest(?::varchar[]), "
+                "unnest(?::varchar[])::json, unnest(?::varchar[])::json, ?",
+                [run_id, spec.name, key, field, old, new, at],
             )
-        conn.execute("delete from loop.sync_failures where sync = ? and key = ?", [spec.name, row.key])
-        conn.execute("delete from loop.sync_dead_letters where sync = ? and key = ?", [spec.name, row.key])
-        if audit:
-            old, new = row.delivered or {}, row.payload or {}
-            for _, path in spec.fields:
-                if row.change == "added" or old.get(path) != new.get(path):
-                    conn.execute("insert into loop.sync_audit values (?, ?, ?, ?, ?, ?, ?)",
-                                 [run_id, spec.name, row.key, path, json.dumps(old.get(path)),
-                                  json.dumps(new.get(path)), at])
 
 
 def reject(conn, spec: SyncSpec, rejected: list[tuple[Change, str]], run_id: str) -> int:
