@@ -1,0 +1,111 @@
+"""`python -m loop_assets_tests.benchmarks --scale small|medium|large [--no-peers]`: the whole suite, one run.
+
+Generates (or reuses) sandbox data at the scale, serves it, and measures on the same data: extraction
+(page-fetch limit, dlt, loop), the full loop (extract -> models -> checks -> syncs) in a process of its
+own, model builds (dbt run, compiled SQL alone), the sync diff at 1M rows, then an incremental loop
+after a day of sandbox activity. Prints a table and writes data/bench/results-<scale>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from loop_assets.paths import data_dir
+from loop_assets.sandbox import credentials
+from loop_assets.sandbox.activity import advance
+from loop_assets.sandbox.store import open_store
+from loop_assets_tests.conftest import start_sandbox
+
+from .fetch_limit import fetch_and_discard
+from .model_build import compiled_sql_only, dbt_run
+from .peers import ensure_peers_venv, run_peer_script
+from .report import format_table, summarize, write_results
+from .sandbox_data import fresh_copy, landed_days, pristine_data
+from .scales import SCALES
+from .sync_diff import time_diff
+
+# Zendesk bulk jobs finish at once in the benchmark; the real app's queueing time is not ours to measure.
+FAST_JOBS = {"job_queued_seconds": 0.05, "job_working_seconds": 0.05}
+ACTIVITY_MINUTES = 24 * 60  # one day of business: ~1% of the 90-day history changes
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m loop_assets_tests.benchmarks", description=__doc__)
+    parser.add_argument("--scale", choices=sorted(SCALES), default="small")
+    parser.add_argument("--no-peers", action="store_true", help="skip dlt and dbt (no peers venv needed)")
+    parser.add_argument("--root", type=Path, default=None, help="default: $LOOP_DATA_DIR/bench or data/bench")
+    args = parser.parse_args(argv)
+    root = (args.root or data_dir() / "bench").resolve()
+    measured = run_suite(SCALES[args.scale], root, peers=not args.no_peers)
+    rows = summarize(args.scale, measured)
+    output = root / f"results-{args.scale}.json"
+    write_results(output, args.scale, measured, rows)
+    print(format_table(rows))
+    print(f"\nresults: {output}")
+
+
+def run_suite(scale, root: Path, *, peers: bool) -> dict:
+    """Every measurement of one run, raw (seconds, records, requests, MiB)."""
+    peers_python = ensure_peers_venv(root / "peers-venv") if peers else None
+    _log(f"sandbox data at scale {scale.name} ...")
+    pristine, generated_s = pristine_data(root, scale)
+    state = fresh_copy(pristine, root / scale.name / "sandbox")
+    work = root / scale.name / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    measured: dict = {"scale": vars(scale), "generate_s": generated_s}
+    sandbox = start_sandbox(state, config=FAST_JOBS)
+    try:
+        _log("page-fetch limit ...")
+        fetch_and_discard(sandbox.url)  # warm the sandbox's SQLite cache: every extractor then reads it warm
+        measured["fetch_limit"] = fetch_and_discard(sandbox.url)
+        if peers_python:
+            _log("dlt rest_api ...")
+            measured["dlt"] = run_peer_script(peers_python, Path(__file__).with_name("peer_dlt_extract.py"), {
+                "url": sandbox.url, "database": str(work / "dlt.duckdb"), "pipelines_dir": str(work / "dlt"),
+                "stripe_key": credentials.STRIPE_API_KEY, "zendesk_email": credentials.ZENDESK_EMAIL,
+                "zendesk_token": credentials.ZENDESK_API_TOKEN}, cwd=work)
+        _log("full loop ...")
+        warehouse, raw = work / "warehouse.duckdb", work / "raw.duckdb"
+        measured["full_loop"] = _loop_pass(sandbox.url, state, warehouse, sorted(landed_days(state)), raw)
+        if peers_python:
+            _log("dbt run ...")
+            measured["dbt"] = dbt_run(peers_python.parent / "dbt", work, raw)
+        measured["compiled_sql"] = compiled_sql_only(work, raw)
+        _log("sync diff ...")
+        measured["sync_diff"] = time_diff(work / "diff.duckdb", scale.diff_rows)
+        _log("activity + incremental loop ...")
+        before = landed_days(state)
+        store = open_store(state)
+        measured["activity"] = advance(store, state, minutes=ACTIVITY_MINUTES, now=int(time.time()))
+        store.close()
+        after = landed_days(state)
+        new_days = sorted(day for day, files in after.items() if files != before.get(day))
+        measured["incremental_loop"] = _loop_pass(sandbox.url, state, warehouse, new_days)
+    finally:
+        sandbox.stop()
+    return measured
+
+
+def _loop_pass(url: str, state: Path, warehouse: Path, days: list[str], raw_copy: Path | None = None) -> dict:
+    arguments = {"url": url, "state_dir": str(state), "warehouse": str(warehouse), "days": days,
+                 "raw_copy": str(raw_copy) if raw_copy else None}
+    completed = subprocess.run([sys.executable, "-m", "loop_assets_tests.benchmarks.loop_run", json.dumps(arguments)],
+                               capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise RuntimeError(f"the loop pass failed:\n{completed.stderr[-4000:]}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    main()

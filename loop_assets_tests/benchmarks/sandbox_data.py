@@ -1,0 +1,57 @@
+"""Sandbox data at a scale: generated once (it is slow at large scales), then copied fresh for every run."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from loop_assets.sandbox.generator import GENERATOR_META_KEY, generate
+from loop_assets.sandbox.store import open_store
+
+from .scales import Scale
+
+DAY_SECONDS = 86_400
+
+
+def pristine_data(root: Path, scale: Scale) -> tuple[Path, float | None]:
+    """The generated state for `scale` under `root`, and the generation time when it was generated now.
+
+    The history ends one day ago, so the incremental pass can add the day since then as new activity.
+    """
+    pristine = root / scale.name / "pristine"
+    settings = {"customers": scale.customers, "days": scale.days,
+                "events_per_customer_day": scale.events_per_customer_day}
+    if pristine.exists() and _settings(pristine) == settings:
+        return pristine, None
+    shutil.rmtree(pristine, ignore_errors=True)
+    started = time.perf_counter()
+    generate(open_store(pristine), pristine, customers=scale.customers, days=scale.days, seed=7,
+             now=int(time.time()) - DAY_SECONDS, events_per_customer_day=scale.events_per_customer_day)
+    return pristine, time.perf_counter() - started
+
+
+def fresh_copy(pristine: Path, working: Path) -> Path:
+    """A throwaway copy of the pristine state: the loop's syncs and the activity change it."""
+    shutil.rmtree(working, ignore_errors=True)
+    shutil.copytree(pristine, working)
+    return working
+
+
+def landed_days(state_dir: Path) -> dict[str, int]:
+    """Segment's received days (partition keys) with how many landing files each holds."""
+    folders = [p for p in (state_dir / "segment-logs").glob("*/*") if p.is_dir()]
+    return {datetime.fromtimestamp(int(p.name) / 1000, tz=timezone.utc).date().isoformat(): len(list(p.iterdir()))
+            for p in folders}
+
+
+def _settings(state_dir: Path) -> dict | None:
+    store = open_store(state_dir)
+    stored = store.get_meta(GENERATOR_META_KEY)
+    store.close()
+    if stored is None:
+        return None
+    saved = json.loads(stored)
+    return {key: saved[key] for key in ("customers", "days", "events_per_customer_day")}

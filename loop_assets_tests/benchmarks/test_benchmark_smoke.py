@@ -1,0 +1,21 @@
+"""The benchmark suite runs at a tiny scale without the peer tools and writes its results (timings unchecked)."""
+
+import json
+import subprocess
+import sys
+
+
+def test_benchmark_suite_runs_without_peers_and_writes_its_results(tmp_path):
+    completed = subprocess.run(
+        [sys.executable, "-m", "loop_assets_tests.benchmarks", "--scale", "tiny", "--no-peers",
+         "--root", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    results = json.loads((tmp_path / "results-tiny.json").read_text())
+    measured = results["measured"]
+    assert measured["full_loop"]["api_records"] > 0 and measured["full_loop"]["segment_records"] > 0
+    assert measured["incremental_loop"]["phases_s"]["syncs"] >= 0
+    assert "dlt" not in measured and "dbt" not in measured
+    assert {row["what"] for row in results["summary"]} >= {"full loop wall s", "incremental loop s vs full loop"}
+    assert "incremental loop s vs full loop" in completed.stdout
