@@ -14,6 +14,8 @@ from dagster_duckdb import DuckDBResource
 from .paths import data_dir
 
 POOL = "warehouse"
+# Who answers for every asset in the warehouse: shown in the UI next to each asset.
+OWNERS = ["team:data"]
 STATE_SQL = Path(__file__).parent / "warehouse.sql"
 
 

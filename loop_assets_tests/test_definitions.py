@@ -35,3 +35,13 @@ def test_dagster_cli_validates_the_code_location():
         capture_output=True, text=True, timeout=180, cwd=REPO,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_asset_has_a_group_description_kinds_and_owner_for_the_ui():
+    graph = defs.resolve_asset_graph()
+    groups = set()
+    for key in graph.get_all_asset_keys():
+        spec = graph.get(key)
+        assert spec.description and spec.kinds and spec.owners == ["team:data"], key
+        groups.add(spec.group_name)
+    assert groups == {"raw", "staging", "intermediate", "marts", "outbound", "sync"}

@@ -7,7 +7,7 @@ from datetime import date
 import dagster as dg
 import pydantic
 
-from ..warehouse import POOL, ensure_state_tables
+from ..warehouse import OWNERS, POOL, ensure_state_tables
 from .landing import Counts, Page, ensure_table, land_page, read_state, table_name
 from .specs import STREAMS, StreamSpec
 from .streams import segment_file_pages, stripe_event_log_pages, stripe_object_pages, zendesk_export_pages
@@ -69,7 +69,7 @@ def _log_quarantine(context, spec: StreamSpec, counts: Counts) -> None:
 def build_api_extract(spec: StreamSpec) -> dg.AssetsDefinition:
     @dg.asset(
         key=["raw", spec.key], group_name="raw", kinds={spec.app, "duckdb"}, description=spec.description,
-        pool=POOL, required_resource_keys={"warehouse", spec.app}, owners=["team:data"],
+        pool=POOL, required_resource_keys={"warehouse", spec.app}, owners=OWNERS,
     )
     def extract(context: dg.AssetExecutionContext, config: ExtractConfig) -> dg.MaterializeResult:
         started = time.monotonic()
@@ -94,7 +94,7 @@ def build_api_extract(spec: StreamSpec) -> dg.AssetsDefinition:
 def build_segment_extract(spec: StreamSpec) -> dg.AssetsDefinition:
     @dg.asset(
         key=["raw", spec.key], group_name="raw", kinds={spec.app, "duckdb"}, description=spec.description,
-        pool=POOL, required_resource_keys={"warehouse", "segment"}, owners=["team:data"],
+        pool=POOL, required_resource_keys={"warehouse", "segment"}, owners=OWNERS,
         partitions_def=segment_days, backfill_policy=dg.BackfillPolicy.single_run(),
     )
     def extract(context: dg.AssetExecutionContext) -> dg.MaterializeResult:

@@ -3,7 +3,7 @@
 import dagster as dg
 import pydantic
 
-from ..warehouse import POOL
+from ..warehouse import OWNERS, POOL
 from .adapters import adapter_for
 from .plan import BlastRadiusExceeded
 from .run import Report, preview_table, run_sync
@@ -30,7 +30,7 @@ def build_sync_asset(spec: SyncSpec) -> dg.AssetsDefinition:
     deps = [dg.AssetKey(spec.model)] + ([dg.AssetKey(["raw", spec.raw])] if spec.raw else [])
 
     @dg.asset(
-        name=spec.name, group_name="sync", kinds={spec.app}, deps=deps, pool=POOL, owners=["team:data"],
+        name=spec.name, group_name="sync", kinds={spec.app}, deps=deps, pool=POOL, owners=OWNERS,
         description=f"Push {spec.model} to {spec.app} ({spec.destination}, mode {spec.mode}).",
         required_resource_keys={"warehouse", spec.app},
         check_specs=[dg.AssetCheckSpec(name, asset=spec.name, description=text) for name, text in CHECKS.items()],

@@ -9,7 +9,7 @@ from dagster_duckdb import DuckDBResource
 from loop_assets.transform.build import build_model
 from loop_assets.transform.metadata import materialization_metadata
 from loop_assets.transform.project import Model, Project, load_project
-from loop_assets.warehouse import POOL
+from loop_assets.warehouse import OWNERS, POOL
 
 KINDS = {"sql", "duckdb"}
 
@@ -32,6 +32,7 @@ def _model_asset(project: Project, model: Model) -> dg.AssetsDefinition:
         kinds=KINDS,
         description=model.description or f"SQL model {model.path.relative_to(project.directory)}",
         pool=POOL,
+        owners=OWNERS,
         tags={tag: "" for tag in ([tags] if isinstance(tags, str) else tags)},
         metadata={
             "dagster/table_name": f"{model.relation.schema}.{model.name}",
