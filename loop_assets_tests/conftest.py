@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from textwrap import dedent
@@ -20,6 +23,7 @@ from loop_assets.sandbox import credentials
 from loop_assets.sandbox.generator import generate
 from loop_assets.sandbox.store import Store, open_store
 
+REPO = Path(__file__).resolve().parents[1]
 # Generous limits and no export lag, so tests do not wait on Zendesk's documented 10 requests/minute.
 TEST_CONFIG = {"incremental_lag_seconds": 0, "stripe_requests_per_second": 1000,
                "zendesk_requests_per_minute": 100000, "zendesk_exports_per_minute": 100000}
@@ -95,6 +99,54 @@ def kill_run_when_fault_fires(sandbox: Sandbox, warehouse: DuckDBResource, home:
         time.sleep(0.2)
     os.killpg(run.pid, signal.SIGKILL)
     run.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).ok
+    except requests.RequestException:
+        return False
+
+
+@contextmanager
+def dagster_dev(tmp_path: Path, sandbox_config: dict | None = None):
+    """The README's run command as `.ci/dev` starts it, on temporary state: a small sandbox and `dagster dev`
+    (webserver + daemon) with the repo's instance settings. Yields (sandbox, DAGSTER_HOME, UI url, log path)."""
+    state_dir = tmp_path / "sandbox"
+    generate(open_store(state_dir), state_dir, customers=20, days=7, seed=3)
+    sandbox = start_sandbox(state_dir, {"job_queued_seconds": 0.2, "job_working_seconds": 0.2, **(sandbox_config or {})})
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(REPO / "loop_assets" / "dagster.yaml", home / "dagster.yaml")
+    port = free_port()
+    env = {**os.environ, "DAGSTER_HOME": str(home), "LOOP_DATA_DIR": str(tmp_path),
+           "LOOP_SANDBOX_URL": sandbox.url, "LOOP_WAREHOUSE": str(tmp_path / "warehouse.duckdb")}
+    log_path = tmp_path / "dagster_dev.log"
+    log = open(log_path, "w")
+    dev = subprocess.Popen([str(Path(sys.executable).parent / "dagster"), "dev", "-w", "workspace.yaml",
+                            "-h", "127.0.0.1", "-p", str(port)],
+                           cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while not answers(f"{url}/server_info"):
+            assert time.monotonic() < deadline and dev.poll() is None, "dagster dev did not start"
+            time.sleep(0.5)
+        yield sandbox, home, url, log_path
+    finally:
+        os.killpg(dev.pid, signal.SIGTERM)
+        try:
+            dev.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(dev.pid, signal.SIGKILL)
+        log.close()
+        sandbox.stop()
 
 
 @pytest.fixture

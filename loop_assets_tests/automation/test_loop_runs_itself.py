@@ -2,65 +2,27 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import dagster as dg
 import pytest
-import requests
 
 from loop_assets.sandbox.activity import create_ticket
-from loop_assets.sandbox.generator import generate
-from loop_assets.sandbox.store import open_store
 from loop_assets.sandbox.zendesk_activity import end_user_ids
-from loop_assets_tests.conftest import start_sandbox
+from loop_assets_tests.conftest import dagster_dev
 
-REPO = Path(__file__).resolve().parents[2]
 TICKET_PRIORITY = dg.AssetKey(["ticket_priority"])
 # A Zendesk export leaves out its last `incremental_lag_seconds`; the real API's 60 s would add a minute.
 EXPORT_LAG_SECONDS = 5
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def loop_up(tmp_path):
     """The README's run command, as `.ci/dev` starts it, on temporary state: sandbox + `dagster dev`."""
-    state_dir = tmp_path / "sandbox"
-    generate(open_store(state_dir), state_dir, customers=20, days=7, seed=3)
-    sandbox = start_sandbox(state_dir, {"incremental_lag_seconds": EXPORT_LAG_SECONDS,
-                                        "job_queued_seconds": 0.2, "job_working_seconds": 0.2})
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(REPO / "loop_assets" / "dagster.yaml", home / "dagster.yaml")
-    port = free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(home), "LOOP_DATA_DIR": str(tmp_path),
-           "LOOP_SANDBOX_URL": sandbox.url, "LOOP_WAREHOUSE": str(tmp_path / "warehouse.duckdb")}
-    log = open(tmp_path / "dagster_dev.log", "w")
-    dev = subprocess.Popen([str(Path(sys.executable).parent / "dagster"), "dev", "-w", "workspace.yaml",
-                            "-h", "127.0.0.1", "-p", str(port)],
-                           cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        yield sandbox, home, f"http://127.0.0.1:{port}"
-    finally:
-        os.killpg(dev.pid, signal.SIGTERM)
-        try:
-            dev.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(dev.pid, signal.SIGKILL)
-        log.close()
-        sandbox.stop()
+    with dagster_dev(tmp_path, {"incremental_lag_seconds": EXPORT_LAG_SECONDS}) as (sandbox, home, url, _):
+        yield sandbox, home, url
 
 
 def runs_of(instance: dg.DagsterInstance, job: str, after: float) -> list:
@@ -92,20 +54,12 @@ def wait_for(what: str, condition, timeout: float, log: Path):
                 + log.read_text()[-3000:])
 
 
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).ok
-    except requests.RequestException:
-        return False
-
-
 def test_new_ticket_gets_its_priority_from_the_loop_with_no_click_and_the_echo_stops_there(loop_up, tmp_path):
     sandbox, home, url = loop_up
     log = tmp_path / "dagster_dev.log"
     store = sandbox.store()
     # Open the instance only once `dagster dev` has created its storage: two processes migrating a new
     # SQLite instance at once corrupt its schema version table.
-    wait_for("the webserver", lambda: _answers(f"{url}/server_info"), 60, log)
     with dg.DagsterInstance.from_config(str(home)) as instance:
         # The first sensor ticks extract everything; declarative automation builds models and runs the syncs.
         started = time.time()

@@ -2,73 +2,24 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import dagster as dg
 import pytest
-import requests
 from playwright.sync_api import expect, sync_playwright
 
-from loop_assets.sandbox.generator import generate
-from loop_assets.sandbox.store import open_store
-from loop_assets_tests.conftest import start_sandbox
+from loop_assets_tests.conftest import dagster_dev
 
-REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 GROUPS = ["raw", "staging", "intermediate", "marts", "outbound", "sync"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).ok
-    except requests.RequestException:
-        return False
 
 
 @pytest.fixture
 def dagster_ui(tmp_path):
     """`dagster dev` (webserver + daemon, which runs backfills) on a small sandbox and temporary state."""
-    state_dir = tmp_path / "sandbox"
-    generate(open_store(state_dir), state_dir, customers=20, days=7, seed=3)
-    sandbox = start_sandbox(state_dir, {"job_queued_seconds": 0.2, "job_working_seconds": 0.2})
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(REPO / "loop_assets" / "dagster.yaml", home / "dagster.yaml")
-    port = free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(home), "LOOP_DATA_DIR": str(tmp_path),
-           "LOOP_SANDBOX_URL": sandbox.url, "LOOP_WAREHOUSE": str(tmp_path / "warehouse.duckdb")}
-    log = open(tmp_path / "dagster_dev.log", "w")
-    dev = subprocess.Popen([str(Path(sys.executable).parent / "dagster"), "dev", "-w", "workspace.yaml",
-                            "-h", "127.0.0.1", "-p", str(port)],
-                           cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while not answers(f"{url}/server_info"):
-            assert time.monotonic() < deadline and dev.poll() is None, "dagster dev did not start"
-            time.sleep(0.5)
+    with dagster_dev(tmp_path) as (_, home, url, _):
         yield url, home
-    finally:
-        os.killpg(dev.pid, signal.SIGTERM)
-        try:
-            dev.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(dev.pid, signal.SIGKILL)
-        log.close()
-        sandbox.stop()
 
 
 def wait_for_ui_run(home: Path, timeout: float) -> dg.DagsterRun:
