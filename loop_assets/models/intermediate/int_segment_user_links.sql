@@ -78,11 +78,7 @@ final as (
                 when group_id is null then 'no group call'
                 else 'group ' || group_id || ' is no Stripe customer or account domain'
             end,
-            case
-                when email is null then 'no identify email'
-                when email_domain in {{ free_mail_domains() }} then 'identify email on free-mail domain ' || email_domain
-                else 'no account has identify email domain ' || email_domain
-            end,
+            {{ email_domain_miss('email', 'email_domain', 'identify email') }},
             'no Zendesk user of a matched organization has it as external_id'
         ) as unmatched_reason,
         first_seen_at,

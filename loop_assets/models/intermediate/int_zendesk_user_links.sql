@@ -78,11 +78,7 @@ final as (
                 when external_id is null then 'no external_id'
                 else 'external_id ' || external_id || ' is no linked product user'
             end,
-            case
-                when email is null then 'no email'
-                when email_domain in {{ free_mail_domains() }} then 'email on free-mail domain ' || email_domain
-                else 'no account has email domain ' || email_domain
-            end
+            {{ email_domain_miss('email', 'email_domain', 'email') }}
         ) as unmatched_reason
     from matched
 )

@@ -14,3 +14,12 @@
 {% macro email_domain(column) -%}
     nullif(split_part({{ column }}, '@', 2), '')
 {%- endmacro %}
+
+{#- Why an email's domain linked no account: missing, free-mail, or claimed by no account. `label` names the email. -#}
+{% macro email_domain_miss(email, domain, label) -%}
+    case
+        when {{ email }} is null then 'no {{ label }}'
+        when {{ domain }} in {{ free_mail_domains() }} then '{{ label }} on free-mail domain ' || {{ domain }}
+        else 'no account has {{ label }} domain ' || {{ domain }}
+    end
+{%- endmacro %}
