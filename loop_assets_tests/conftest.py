@@ -83,9 +83,10 @@ def start_sandbox(state_dir: Path, config: dict | None = None) -> Sandbox:
 
 
 def kill_run_when_fault_fires(sandbox: Sandbox, warehouse: DuckDBResource, home: Path, *, module: str,
-                              select: str) -> None:
+                              select: str, stalled_for: float = 0.0) -> None:
     """Run a real `dagster asset materialize` and SIGKILL it, step processes included, once the sandbox's
-    first fault rule (typically a `slow` answer) has fired: the run dies in the middle of its work."""
+    first fault rule (typically a `slow` answer) has fired and `stalled_for` seconds have passed: the run
+    dies in the middle of its work."""
     home.mkdir()
     env = {**os.environ, "LOOP_SANDBOX_URL": sandbox.url, "LOOP_WAREHOUSE": warehouse.database,
            "DAGSTER_HOME": str(home)}
@@ -97,6 +98,7 @@ def kill_run_when_fault_fires(sandbox: Sandbox, warehouse: DuckDBResource, home:
     while sandbox.admin("GET", "faults")["rules"][0]["remaining"] > 0:
         assert run.poll() is None and time.monotonic() < deadline, f"the run of {select} never reached the fault"
         time.sleep(0.2)
+    time.sleep(stalled_for)
     os.killpg(run.pid, signal.SIGKILL)
     run.wait()
 

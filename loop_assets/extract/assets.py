@@ -8,7 +8,8 @@ import dagster as dg
 import pydantic
 
 from ..warehouse import OWNERS, POOL, ensure_state_tables
-from .landing import Counts, Page, ensure_table, land_page, read_state, table_name
+from .landing import Counts, Page, checked_pages, ensure_table, land_pages, read_state, table_name
+from .prefetch import grouped_prefetch
 from .specs import STREAMS, StreamSpec
 from .streams import segment_file_pages, stripe_event_log_pages, stripe_object_pages, zendesk_export_pages
 
@@ -79,8 +80,8 @@ def build_api_extract(spec: StreamSpec) -> dg.AssetsDefinition:
             ensure_table(conn, spec)
             before = None if config.full_refresh else read_state(conn, spec.key)
             pages, client = _pages(context, spec, before)
-            for page in pages:
-                land_page(conn, spec, page, counts, stream=spec.key, run_id=context.run.run_id)
+            for group in grouped_prefetch(checked_pages(spec, pages)):
+                land_pages(conn, spec, group, counts, stream=spec.key, run_id=context.run.run_id)
             _log_quarantine(context, spec, counts)
             return dg.MaterializeResult(metadata=_metadata(
                 conn, spec, counts, started, api_calls=client.stats.calls, retries=client.stats.retries,
@@ -109,8 +110,8 @@ def build_segment_extract(spec: StreamSpec) -> dg.AssetsDefinition:
                 stream = f"{spec.key}/{key}"
                 day = date.fromisoformat(key)
                 files += len(landing.files(day))
-                for page in segment_file_pages(landing, day):
-                    land_page(conn, spec, page, counts, stream=stream, run_id=context.run.run_id)
+                for group in grouped_prefetch(checked_pages(spec, segment_file_pages(landing, day))):
+                    land_pages(conn, spec, group, counts, stream=stream, run_id=context.run.run_id)
             _log_quarantine(context, spec, counts)
             return dg.MaterializeResult(metadata=_metadata(
                 conn, spec, counts, started, files=files, days=len(context.partition_keys),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -29,6 +30,19 @@ class Page:
     versions: list[int] | None = None  # per-record snapshot order; default: the spec's version column
     positions: list[str] | None = None  # per-record position; default "item i"
     raws: list[str] | None = None  # per-record text as received; default the JSON of the record
+
+
+@dataclass
+class CheckedPage:
+    """A page typed and checked, ready to land: rows that land, (source, position, key, reason, raw) that
+    go to quarantine, and the cursor after the page."""
+
+    rows: list[tuple]
+    rejects: list[tuple]
+    state: dict
+
+    def __len__(self) -> int:
+        return len(self.rows) + len(self.rejects)
 
 
 @dataclass
@@ -73,23 +87,24 @@ def _version_of(spec: StreamSpec, row: tuple) -> int:
     return int(row[index].timestamp())
 
 
-def _split(spec: StreamSpec, page: Page):
-    """Typed rows that can land, and (position, key, reason, raw) for the ones that cannot."""
-    good, bad = [], []
-    for i, record in enumerate(page.records):
-        position = page.positions[i] if page.positions else f"item {i}"
-        raw = page.raws[i] if page.raws else json.dumps(record, separators=(",", ":"), sort_keys=True)
-        try:
-            if isinstance(record, MalformedRecord):
-                raise record
-            row = to_row(spec.columns, record)
-            version = page.versions[i] if page.versions else _version_of(spec, row)
-        except MalformedRecord as exc:
-            key = record.get(spec.columns[0].path or spec.primary_key) if isinstance(record, dict) else None
-            bad.append((position, None if key is None else str(key), str(exc), raw))
-            continue
-        good.append((*row, version, raw))
-    return good, bad
+def checked_pages(spec: StreamSpec, pages: Iterator[Page]) -> Iterator[CheckedPage]:
+    """Type every record of every page against the spec; a record that does not fit becomes a reject."""
+    for page in pages:
+        rows, rejects = [], []
+        for i, record in enumerate(page.records):
+            position = page.positions[i] if page.positions else f"item {i}"
+            raw = page.raws[i] if page.raws else json.dumps(record, separators=(",", ":"), sort_keys=True)
+            try:
+                if isinstance(record, MalformedRecord):
+                    raise record
+                row = to_row(spec.columns, record)
+                version = page.versions[i] if page.versions else _version_of(spec, row)
+            except MalformedRecord as exc:
+                key = record.get(spec.columns[0].path or spec.primary_key) if isinstance(record, dict) else None
+                rejects.append((page.source, position, None if key is None else str(key), str(exc), raw))
+                continue
+            rows.append((*row, version, raw))
+        yield CheckedPage(rows, rejects, page.state)
 
 
 def _frame(spec: StreamSpec, rows: list[tuple], now: datetime) -> pd.DataFrame:
@@ -103,6 +118,7 @@ def _frame(spec: StreamSpec, rows: list[tuple], now: datetime) -> pd.DataFrame:
         else:
             frame[name] = pd.Series(values, dtype=PANDAS_DTYPES.get(sql_type, object))
     frame["_loop_extracted_at"] = pd.Series([now] * len(rows), dtype="datetime64[us, UTC]")
+    frame["_loop_arrival"] = pd.RangeIndex(len(rows))  # within a group, a later page wins a tie of versions
     return pd.DataFrame(frame)
 
 
@@ -118,7 +134,7 @@ def _merge(conn, spec: StreamSpec, frame: pd.DataFrame) -> tuple[int, int]:
         actions = conn.execute(
             f"merge into {table_name(spec)} as t using ("
             f"  select {select} from loop_page"
-            f"  qualify row_number() over (partition by {key} order by _loop_version desc) = 1"
+            f"  qualify row_number() over (partition by {key} order by _loop_version desc, _loop_arrival desc) = 1"
             f") as p on t.{key} = p.{key} "
             f"when matched and p._loop_version >= t._loop_version and p._loop_raw::varchar <> t._loop_raw::varchar "
             f"then update set * when not matched then insert * returning merge_action"
@@ -129,36 +145,38 @@ def _merge(conn, spec: StreamSpec, frame: pd.DataFrame) -> tuple[int, int]:
     return inserted, len(actions) - inserted
 
 
-def _quarantine(conn, spec: StreamSpec, source: str, bad: list[tuple], now: datetime, run_id: str) -> None:
+def _quarantine(conn, spec: StreamSpec, bad: list[tuple], now: datetime, run_id: str) -> None:
     conn.executemany(
         "insert into loop.quarantine values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "on conflict (stream, record_hash) do update set last_seen_at = excluded.last_seen_at, "
         "source = excluded.source, position = excluded.position, run_id = excluded.run_id",
         [(spec.key, hashlib.md5(raw.encode()).hexdigest(), source, position, key, reason, raw, now, now, run_id)
-         for position, key, reason, raw in bad],
+         for source, position, key, reason, raw in bad],
     )
 
 
-def land_page(conn, spec: StreamSpec, page: Page, counts: Counts, *, stream: str, run_id: str) -> None:
-    """Write one page's rows, its quarantined records and the stream's new cursor atomically."""
-    good, bad = _split(spec, page)
+def land_pages(conn, spec: StreamSpec, pages: list[CheckedPage], counts: Counts, *, stream: str,
+               run_id: str) -> None:
+    """Write the pages' rows, their rejects and the stream's cursor after the last one atomically."""
+    rows = [row for page in pages for row in page.rows]
+    rejects = [reject for page in pages for reject in page.rejects]
     now = datetime.now(timezone.utc)
     conn.execute("begin transaction")
     try:
-        if good:
-            inserted, updated = _merge(conn, spec, _frame(spec, good, now))
+        if rows:
+            inserted, updated = _merge(conn, spec, _frame(spec, rows, now))
             counts.inserted += inserted
             counts.updated += updated
-            counts.unchanged += len(good) - inserted - updated
-        if bad:
-            _quarantine(conn, spec, page.source, bad, now, run_id)
-        _write_state(conn, stream, page.state, now)
+            counts.unchanged += len(rows) - inserted - updated
+        if rejects:
+            _quarantine(conn, spec, rejects, now, run_id)
+        _write_state(conn, stream, pages[-1].state, now)
         conn.execute("commit")
     except BaseException:
         conn.execute("rollback")
         raise
-    counts.pages += 1
-    counts.fetched += len(page.records)
-    counts.quarantined += len(bad)
-    for _, _, reason, _ in bad:
+    counts.pages += len(pages)
+    counts.fetched += len(rows) + len(rejects)
+    counts.quarantined += len(rejects)
+    for *_, reason, _ in rejects:
         counts.reasons[reason] = counts.reasons.get(reason, 0) + 1

@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from loop_assets.extract.assets import build_extract_assets
+from loop_assets.extract.prefetch import IDLE_SECONDS
 from loop_assets.extract.specs import STREAMS
 from loop_assets.resources import StripeResource
 from loop_assets.sandbox import credentials
@@ -238,10 +239,11 @@ def test_run_killed_mid_pagination_resumes_without_loss_or_duplicates(paged_sand
     sandbox = paged_sandbox
     expected = sandbox_records(sandbox, "stripe__charges")
     assert len(expected) > 300, "needs several pages of charges"
-    # The third page hangs; the run is SIGKILLed (with its step processes) while it waits.
+    # The third page hangs; the run is SIGKILLed (with its step processes) while it waits, once the pages
+    # before the stall have been landed.
     sandbox.inject(app="stripe", path="/v1/charges", kind="slow", delay=120, after=2, count=1)
     kill_run_when_fault_fires(sandbox, warehouse, tmp_path / "dagster_home", module="loop_assets.definitions",
-                              select="raw/stripe__charges")
+                              select="raw/stripe__charges", stalled_for=3 * IDLE_SECONDS)
 
     result = extract(sandbox, warehouse, ["stripe__charges"])
     meta = metadata(result, "stripe__charges")
