@@ -6,8 +6,9 @@ import base64
 import json
 import logging
 import random
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import requests
@@ -30,6 +31,13 @@ class CallStats:
 
     calls: int = 0
     retries: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def count(self, *, calls: int = 0, retries: int = 0) -> None:
+        """Add calls and retries; safe from the several threads that send a sync's requests."""
+        with self._lock:
+            self.calls += calls
+            self.retries += retries
 
 
 class AppError(Exception):
@@ -87,8 +95,7 @@ class AppRetry(Retry):
             # raise_on_status=False makes urllib3 hand this response back instead of raising.
             raise MaxRetryError(_pool, url, ResponseError(f"HTTP {response.status} is not retryable"))
         retry = super().increment(method, url, response, error, _pool, _stacktrace)
-        self.stats.retries += 1
-        self.stats.calls += 1
+        self.stats.count(calls=1, retries=1)
         return retry
 
     def get_backoff_time(self) -> float:
@@ -164,7 +171,7 @@ class AppSession:
         kwargs.setdefault("timeout", TIMEOUT)
         body_retries = 0
         while True:
-            self.stats.calls += 1
+            self.stats.count(calls=1)
             try:
                 response = self._session.request(method, url, **kwargs)
                 if response.ok and "json" in response.headers.get("Content-Type", ""):
@@ -174,7 +181,7 @@ class AppSession:
                     raise AppError(self.app, None, self._redact(str(exc)), request=described) from None
                 # urllib3 cannot see a body cut short (it streams the body after its retry loop).
                 body_retries += 1
-                self.stats.retries += 1
+                self.stats.count(retries=1)
                 log.warning("%s %s: response body cut short (%s); retrying", self.app, described, type(exc).__name__)
                 time.sleep(backoff_delay(body_retries, self.backoff_base, self.backoff_cap))
                 continue

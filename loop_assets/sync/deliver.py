@@ -1,14 +1,16 @@
-"""Send a plan's rows in batches at the app's pace, committing each batch's confirmations as they come."""
+"""Send a plan's rows in batches at the app's pace, committing confirmations as they come."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 
 from . import ledger
-from .adapters.base import Adapter
+from .adapters.base import Adapter, Sent
 from .diff import Change
 from .specs import SyncSpec
 
@@ -24,35 +26,73 @@ class Delivery:
     errors: dict[str, str] | None = None
 
 
+class Pacer:
+    """Spaces request starts 1/rate seconds apart across every sending thread."""
+
+    def __init__(self, requests_per_second: float):
+        self.spacing = 1.0 / requests_per_second
+        self.next_start = 0.0
+        self.lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self.lock:
+            start = max(time.monotonic(), self.next_start)
+            self.next_start = start + self.spacing
+        time.sleep(max(0.0, start - time.monotonic()))
+
+
 def deliver(spec: SyncSpec, rows: list[Change], adapter: Adapter,
             connect: Callable[[], AbstractContextManager], run_id: str) -> Delivery:
     """At-least-once: a batch is recorded only once the app confirmed it, so a crash resends just the rest.
 
-    The warehouse stays open while the app answers quickly (opening and closing the file costs more than
-    one Stripe call) and is let go after a slow answer, so a long Zendesk job does not keep others out.
+    Up to `spec.in_flight` batches are with the app at once (Stripe takes one customer per call, so calls
+    overlap within the rate); what has come back is recorded in one transaction. The warehouse stays open
+    while the app answers quickly (opening the file costs more than a Stripe call) and is let go after a
+    slow answer, so a long Zendesk job does not keep others out.
     """
     delivery = Delivery(errors={})
-    spacing = 1.0 / spec.requests_per_second
-    last_sent = 0.0
-    with ExitStack() as warehouse:
+    pacer = Pacer(spec.requests_per_second)
+
+    def send(batch: list[Change]) -> tuple[list[Change], Sent]:
+        pacer.wait()
+        return batch, adapter.send(batch)
+
+    batches = iter([rows[start:start + spec.batch_size] for start in range(0, len(rows), spec.batch_size)])
+    pending: set[Future] = set()
+    with ExitStack() as warehouse, ThreadPoolExecutor(spec.in_flight, f"{spec.name}-send") as pool:
         conn = None
-        for start in range(0, len(rows), spec.batch_size):
-            batch = rows[start:start + spec.batch_size]
-            time.sleep(max(0.0, last_sent + spacing - time.monotonic()))
-            last_sent = time.monotonic()
-            sent = adapter.send(batch)
-            confirmed = [row for row in batch if row.key not in sent.refused]
-            rejected = [(row, sent.refused[row.key]) for row in batch if row.key in sent.refused]
+        while True:
+            while len(pending) < spec.in_flight and (batch := next(batches, None)) is not None:
+                pending.add(pool.submit(send, batch))
+            if not pending:
+                return delivery
+            waited_since = time.monotonic()
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            slow = time.monotonic() - waited_since > SLOW_ANSWER_SECONDS
+            answered = [future.result() for future in done if future.exception() is None]
             conn = conn or warehouse.enter_context(connect())
-            conn.begin()
-            ledger.confirm(conn, spec, confirmed, run_id)
-            delivery.dead_lettered += ledger.reject(conn, spec, rejected, run_id)
-            conn.commit()
-            if time.monotonic() - last_sent > SLOW_ANSWER_SECONDS:
+            _record(conn, spec, answered, delivery, run_id)
+            failed = [future.exception() for future in done if future.exception() is not None]
+            if failed:
+                for future in pending:
+                    future.cancel()
+                raise failed[0]
+            if slow:
                 warehouse.close()
                 conn = None
-            delivery.requests += sent.requests
-            delivery.confirmed += len(confirmed)
-            delivery.rejected += len(rejected)
-            delivery.errors.update(sent.refused)
-    return delivery
+
+
+def _record(conn, spec: SyncSpec, answered: list[tuple[list[Change], Sent]], delivery: Delivery,
+            run_id: str) -> None:
+    """Commit what the app confirmed and refused in these batches, and count it."""
+    confirmed = [row for batch, sent in answered for row in batch if row.key not in sent.refused]
+    rejected = [(row, sent.refused[row.key]) for batch, sent in answered for row in batch if row.key in sent.refused]
+    conn.begin()
+    ledger.confirm(conn, spec, confirmed, run_id)
+    delivery.dead_lettered += ledger.reject(conn, spec, rejected, run_id)
+    conn.commit()
+    delivery.requests += sum(sent.requests for _, sent in answered)
+    delivery.confirmed += len(confirmed)
+    delivery.rejected += len(rejected)
+    for _, sent in answered:
+        delivery.errors.update(sent.refused)
