@@ -1,13 +1,14 @@
 """The asset check factory: one multi-check per model or source table, one check per YAML data test."""
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from loop_assets.checks.metadata import check_metadata
-from loop_assets.checks.read import read_suite_inputs
+from loop_assets.checks.read import decode_sample, read_suite_inputs
 from loop_assets.checks.suite import TableSuite, plan_suites
 from loop_assets.checks.validate import validate_frame
 from loop_assets.transform.project import load_project
@@ -53,6 +54,11 @@ def _table_checks(suite: TableSuite) -> dg.AssetChecksDefinition:
             inputs.frame, [(check.expectation.type, kwargs) for check, kwargs in zip(suite.checks, run_kwargs)]
         )
         for check, kwargs, outcome in zip(suite.checks, run_kwargs, outcomes):
+            sample = outcome.result.get("partial_unexpected_list")
+            if sample and inputs.coded:
+                # Equal expectations share one outcome: decode into a copy.
+                outcome = replace(outcome, result={**outcome.result, "partial_unexpected_list": decode_sample(
+                    warehouse, suite, inputs.coded, check.expectation.kwargs.get("column"), sample)})
             yield dg.AssetCheckResult(
                 check_name=check.name,
                 asset_key=asset_key,

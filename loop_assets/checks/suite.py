@@ -13,6 +13,9 @@ from loop_assets.transform.relation import Relation
 # Marts feed the reverse syncs: bad rows there must not reach the apps.
 BLOCKING_LAYER = "marts"
 SEVERITIES = ("warn", "error")
+# Expectations that hold of a column exactly when they hold of any one-to-one coding of its values.
+IDENTITY_EXPECTATIONS = frozenset({"expect_column_values_to_not_be_null", "expect_column_values_to_be_unique",
+                                   "expect_compound_columns_to_be_unique"})
 SUPPORTED_CONFIG = ("severity",)
 
 
@@ -46,6 +49,15 @@ class TableSuite:
     def columns(self) -> tuple[str, ...]:
         """The columns to read, in first-use order."""
         return tuple(dict.fromkeys(c for check in self.checks for c in check.expectation.columns))
+
+    @property
+    def identity_columns(self) -> frozenset[str]:
+        """Columns whose every test looks only at equality and nulls: their values may be read as codes."""
+        kinds: dict[str, set[str]] = {}
+        for check in self.checks:
+            for column in check.expectation.columns:
+                kinds.setdefault(column, set()).add(check.expectation.type)
+        return frozenset(column for column, types in kinds.items() if types <= IDENTITY_EXPECTATIONS)
 
 
 def plan_suites(project: Project) -> list[TableSuite]:
