@@ -10,6 +10,7 @@ import pydantic
 from ..warehouse import OWNERS, POOL, ensure_state_tables
 from .landing import Counts, Page, checked_pages, ensure_table, land_pages, read_state, table_name
 from .prefetch import grouped_prefetch
+from .segment_lines import checked_calls
 from .specs import STREAMS, StreamSpec
 from .streams import segment_file_pages, stripe_event_log_pages, stripe_object_pages, zendesk_export_pages
 
@@ -110,7 +111,7 @@ def build_segment_extract(spec: StreamSpec) -> dg.AssetsDefinition:
                 stream = f"{spec.key}/{key}"
                 day = date.fromisoformat(key)
                 files += len(landing.files(day))
-                for group in grouped_prefetch(checked_pages(spec, segment_file_pages(landing, day))):
+                for group in grouped_prefetch(checked_calls(spec, segment_file_pages(landing, day))):
                     land_pages(conn, spec, group, counts, stream=stream, run_id=context.run.run_id)
             _log_quarantine(context, spec, counts)
             return dg.MaterializeResult(metadata=_metadata(

@@ -34,15 +34,15 @@ class Page:
 
 @dataclass
 class CheckedPage:
-    """A page typed and checked, ready to land: rows that land, (source, position, key, reason, raw) that
-    go to quarantine, and the cursor after the page."""
+    """A page typed and checked, ready to land: the rows that land (the spec's columns, version and raw
+    text), (source, position, key, reason, raw) for quarantine, and the cursor after the page."""
 
-    rows: list[tuple]
+    frame: pd.DataFrame
     rejects: list[tuple]
     state: dict
 
     def __len__(self) -> int:
-        return len(self.rows) + len(self.rejects)
+        return len(self.frame) + len(self.rejects)
 
 
 @dataclass
@@ -104,22 +104,29 @@ def checked_pages(spec: StreamSpec, pages: Iterator[Page]) -> Iterator[CheckedPa
                 rejects.append((page.source, position, None if key is None else str(key), str(exc), raw))
                 continue
             rows.append((*row, version, raw))
-        yield CheckedPage(rows, rejects, page.state)
+        yield CheckedPage(typed_frame(spec, rows), rejects, page.state)
 
 
-def _frame(spec: StreamSpec, rows: list[tuple], now: datetime) -> pd.DataFrame:
+def typed_frame(spec: StreamSpec, rows: list[tuple]) -> pd.DataFrame:
+    """Rows of (the spec's typed values..., version, raw) as a frame with the warehouse's types."""
     names = [c.name for c in spec.columns] + ["_loop_version", "_loop_raw"]
     types = [c.sql_type for c in spec.columns] + ["bigint", "json"]
-    columns = list(zip(*rows))
+    columns = list(zip(*rows)) if rows else [()] * len(names)
     frame = {}
     for name, sql_type, values in zip(names, types, columns):
         if sql_type == "timestamptz":
             frame[name] = pd.to_datetime(pd.Series(values, dtype=object), utc=True)
         else:
             frame[name] = pd.Series(values, dtype=PANDAS_DTYPES.get(sql_type, object))
-    frame["_loop_extracted_at"] = pd.Series([now] * len(rows), dtype="datetime64[us, UTC]")
-    frame["_loop_arrival"] = pd.RangeIndex(len(rows))  # within a group, a later page wins a tie of versions
     return pd.DataFrame(frame)
+
+
+def _landing_frame(pages: list[CheckedPage], now: datetime) -> pd.DataFrame:
+    frames = [page.frame for page in pages if len(page.frame)]
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+    frame["_loop_extracted_at"] = pd.Series([now] * len(frame), dtype="datetime64[us, UTC]")
+    frame["_loop_arrival"] = pd.RangeIndex(len(frame))  # within a group, a later page wins a tie of versions
+    return frame
 
 
 def _merge(conn, spec: StreamSpec, frame: pd.DataFrame) -> tuple[int, int]:
@@ -158,16 +165,16 @@ def _quarantine(conn, spec: StreamSpec, bad: list[tuple], now: datetime, run_id:
 def land_pages(conn, spec: StreamSpec, pages: list[CheckedPage], counts: Counts, *, stream: str,
                run_id: str) -> None:
     """Write the pages' rows, their rejects and the stream's cursor after the last one atomically."""
-    rows = [row for page in pages for row in page.rows]
+    landing = sum(len(page.frame) for page in pages)
     rejects = [reject for page in pages for reject in page.rejects]
     now = datetime.now(timezone.utc)
     conn.execute("begin transaction")
     try:
-        if rows:
-            inserted, updated = _merge(conn, spec, _frame(spec, rows, now))
+        if landing:
+            inserted, updated = _merge(conn, spec, _landing_frame(pages, now))
             counts.inserted += inserted
             counts.updated += updated
-            counts.unchanged += len(rows) - inserted - updated
+            counts.unchanged += landing - inserted - updated
         if rejects:
             _quarantine(conn, spec, rejects, now, run_id)
         _write_state(conn, stream, pages[-1].state, now)
@@ -176,7 +183,7 @@ def land_pages(conn, spec: StreamSpec, pages: list[CheckedPage], counts: Counts,
         conn.execute("rollback")
         raise
     counts.pages += len(pages)
-    counts.fetched += len(rows) + len(rejects)
+    counts.fetched += landing + len(rejects)
     counts.quarantined += len(rejects)
     for *_, reason, _ in rejects:
         counts.reasons[reason] = counts.reasons.get(reason, 0) + 1

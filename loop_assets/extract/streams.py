@@ -6,7 +6,6 @@ the page it was landing.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -15,13 +14,13 @@ from ..apps.segment import SegmentLanding
 from ..apps.stripe import StripeClient
 from ..apps.zendesk import ZendeskClient
 from .landing import Page
-from .records import MalformedRecord, parse_iso
+from .records import MalformedRecord
+from .segment_lines import LinePage
 from .specs import StreamSpec
 
 # Stripe keeps events for 30 days; a cursor older than this (less a margin) cannot catch up from events.
 STRIPE_EVENT_RETENTION = 30 * 86400 - 3600
 SEGMENT_BATCH = 20_000
-SEGMENT_TYPES = {"track", "identify", "page", "screen", "group", "alias"}
 
 
 def stripe_object_pages(client: StripeClient, spec: StreamSpec, state: dict | None) -> Iterator[Page]:
@@ -82,22 +81,22 @@ def zendesk_export_pages(client: ZendeskClient, spec: StreamSpec, state: dict | 
         yield Page(f"GET /api/v2/incremental/{spec.resource}", page.records, page.state)
 
 
-def segment_file_pages(landing: SegmentLanding, day: date) -> Iterator[Page]:
-    """Every call in the landing files of one received day, in pages of up to SEGMENT_BATCH lines across
-    files (a day holds many small hourly files); bad lines become quarantine entries."""
+def segment_file_pages(landing: SegmentLanding, day: date) -> Iterator[LinePage]:
+    """Every line of the landing files of one received day, in pages of up to SEGMENT_BATCH lines across
+    files (a day holds many small hourly files); a file cut short keeps its lines and marks the break."""
     batch = _SegmentBatch(day)
     for path in landing.files(day):
         line_no = 0
         try:
             for line_no, text in landing.read_lines(path):
-                batch.add(_parse_segment_call(text), path, line_no, text)
-                if len(batch.records) >= SEGMENT_BATCH:
+                batch.add(text, path, line_no)
+                if len(batch.lines) >= SEGMENT_BATCH:
                     yield batch.page()
                     batch = _SegmentBatch(day)
         except ValueError as exc:
             # A cut-off file keeps the lines read so far; the break itself is quarantined, not skipped.
-            batch.add(MalformedRecord(str(exc)), path, line_no + 1, f"<unreadable from line {line_no + 1} of {path.name}>")
-    if batch.records:
+            batch.add(f"<unreadable from line {line_no + 1} of {path.name}>", path, line_no + 1, broken=str(exc))
+    if batch.lines:
         yield batch.page()
 
 
@@ -106,40 +105,17 @@ class _SegmentBatch:
 
     def __init__(self, day: date):
         self.day = day
-        self.records, self.positions, self.raws = [], [], []
+        self.lines, self.positions, self.broken = [], [], {}
         self.last = None
 
-    def add(self, record, path, line_no: int, raw: str) -> None:
-        self.records.append(record)
+    def add(self, text: str, path, line_no: int, broken: str | None = None) -> None:
+        if broken is not None:
+            self.broken[len(self.lines)] = broken
+        self.lines.append(text)
         self.positions.append(f"{path.name}:{line_no}")
-        self.raws.append(raw)
         self.last = (path, line_no)
 
-    def page(self) -> Page:
+    def page(self) -> LinePage:
         path, line_no = self.last
-        # Versions: the earliest receipt of a messageId wins, so its negated receive time is the version.
-        versions = [-_received_ms(r) if isinstance(r, dict) else 0 for r in self.records]
         state = {"day": self.day.isoformat(), "file": path.name, "line": line_no}
-        return Page(str(path.parent), self.records, state, versions=versions, positions=self.positions,
-                    raws=self.raws)
-
-
-def _received_ms(record: dict) -> int:
-    try:
-        return int(parse_iso(record.get("receivedAt")).timestamp() * 1000)
-    except ValueError:
-        return 0
-
-
-def _parse_segment_call(text: str):
-    try:
-        call = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return MalformedRecord(f"invalid JSON: {exc.msg} at column {exc.colno}")
-    if not isinstance(call, dict):
-        return MalformedRecord(f"expected a JSON object, got {type(call).__name__}")
-    if call.get("type") not in SEGMENT_TYPES:
-        return MalformedRecord(f"field 'type': expected one of {sorted(SEGMENT_TYPES)}, got {call.get('type')!r}")
-    if not call.get("userId") and not call.get("anonymousId"):
-        return MalformedRecord("a call needs userId or anonymousId; both are missing")
-    return call
+        return LinePage(str(path.parent), self.lines, self.positions, state, self.broken)
