@@ -17,6 +17,7 @@ POOL = "warehouse"
 # Who answers for every asset in the warehouse: shown in the UI next to each asset.
 OWNERS = ["team:data"]
 STATE_SQL = Path(__file__).parent / "warehouse.sql"
+MEMORY_LIMIT = "1GB"
 
 
 def warehouse_path() -> str:
@@ -24,8 +25,12 @@ def warehouse_path() -> str:
     return os.environ.get("LOOP_WAREHOUSE") or str(data_dir() / "warehouse.duckdb")
 
 
-def warehouse_resource() -> DuckDBResource:
-    return DuckDBResource(database=warehouse_path())
+def warehouse_resource(database: str | None = None) -> DuckDBResource:
+    """The warehouse at `database` (default: warehouse_path()), its memory capped by
+    `LOOP_WAREHOUSE_MEMORY` (default 1GB): DuckDB would take up to 80% of the machine, in a process it
+    shares with Dagster, pandas and GX; past the cap it spills to disk beside the file."""
+    memory = os.environ.get("LOOP_WAREHOUSE_MEMORY") or MEMORY_LIMIT
+    return DuckDBResource(database=database or warehouse_path(), connection_config={"memory_limit": memory})
 
 
 def quote(identifier: str) -> str:

@@ -28,8 +28,6 @@ class Page:
     records: list[Any]            # parsed records, or MalformedRecord for ones that could not be parsed
     state: dict                   # where the stream resumes once this page is landed
     versions: list[int] | None = None  # per-record snapshot order; default: the spec's version column
-    positions: list[str] | None = None  # per-record position; default "item i"
-    raws: list[str] | None = None  # per-record text as received; default the JSON of the record
 
 
 @dataclass
@@ -92,8 +90,7 @@ def checked_pages(spec: StreamSpec, pages: Iterator[Page]) -> Iterator[CheckedPa
     for page in pages:
         rows, rejects = [], []
         for i, record in enumerate(page.records):
-            position = page.positions[i] if page.positions else f"item {i}"
-            raw = page.raws[i] if page.raws else json.dumps(record, separators=(",", ":"), sort_keys=True)
+            raw = json.dumps(record, separators=(",", ":"), sort_keys=True)
             try:
                 if isinstance(record, MalformedRecord):
                     raise record
@@ -101,7 +98,7 @@ def checked_pages(spec: StreamSpec, pages: Iterator[Page]) -> Iterator[CheckedPa
                 version = page.versions[i] if page.versions else _version_of(spec, row)
             except MalformedRecord as exc:
                 key = record.get(spec.columns[0].path or spec.primary_key) if isinstance(record, dict) else None
-                rejects.append((page.source, position, None if key is None else str(key), str(exc), raw))
+                rejects.append((page.source, f"item {i}", None if key is None else str(key), str(exc), raw))
                 continue
             rows.append((*row, version, raw))
         yield CheckedPage(typed_frame(spec, rows), rejects, page.state)
@@ -137,7 +134,7 @@ def _merge(conn, spec: StreamSpec, frame: pd.DataFrame) -> tuple[int, int]:
         types = [c.sql_type for c in spec.columns] + [sql_type for _, sql_type in LOOP_COLUMNS]
         select = ", ".join(f"cast({quote(n)} as {t}) as {quote(n)}" for n, t in zip(names, types))
         key = quote(spec.primary_key)
-        # The newest snapshot of each key within the page wins, then MERGE applies it if newer than the table's.
+        # The newest snapshot of each key within the group wins, then MERGE applies it if newer than the table's.
         actions = conn.execute(
             f"merge into {table_name(spec)} as t using ("
             f"  select {select} from loop_page"

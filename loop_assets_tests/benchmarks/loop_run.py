@@ -23,16 +23,16 @@ SANDBOX_REQUESTS_PER_SECOND = 1000.0
 def run_loop(url: str, state_dir: Path, warehouse: Path, days: list[str], raw_copy: Path | None = None) -> dict:
     """Materialize every layer in order; returns seconds per phase, records, per-model and per-sync figures."""
     import dagster as dg
-    from dagster_duckdb import DuckDBResource
 
     from loop_assets.checks.assets import build_model_checks
     from loop_assets.extract.assets import build_extract_assets
     from loop_assets.sync.assets import build_sync_asset
     from loop_assets.sync.specs import SYNCS
     from loop_assets.transform.assets import build_model_assets
+    from loop_assets.warehouse import warehouse_resource
     from loop_assets_tests.conftest import Sandbox
 
-    resources = {"warehouse": DuckDBResource(database=str(warehouse)), **Sandbox(url, state_dir, None).resources()}
+    resources = {"warehouse": warehouse_resource(str(warehouse)), **Sandbox(url, state_dir, None).resources()}
     extracts = build_extract_assets()
     segment = [a for a in extracts if a.partitions_def is not None]
     api = [a for a in extracts if a.partitions_def is None]
