@@ -12,13 +12,14 @@ from collections import deque
 from collections.abc import Iterator
 from typing import TypeVar
 
-Page = TypeVar("Page")  # anything with a len(): its number of records
+Page = TypeVar("Page")  # any page whose len() is its number of records
 _END = object()  # the page walk finished
 IDLE_SECONDS = 0.5
 
 
 def grouped_prefetch(pages: Iterator[Page], *, max_records: int = 10_000) -> Iterator[list[Page]]:
-    """The pages of `pages` in order, in groups of what was already fetched (at least one page each).
+    """The pages of `pages` in order, in groups of at least one page: a group takes what arrives until it
+    holds `max_records` or no page has come for IDLE_SECONDS.
 
     Fetching runs at most about `max_records` ahead of landing. An error while fetching is raised once
     every page fetched before it has been handed over.

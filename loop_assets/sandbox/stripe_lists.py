@@ -82,8 +82,10 @@ def list_page(store: Store, resource: str, query: list[tuple[str, str]]) -> dict
     if cursor_param in params:
         created, obj_id = _cursor_position(store, spec.kind, params[cursor_param], cursor_param)
         sign = "<" if newest_first else ">"
-        where.append(f"(created {sign} ? or (created = ? and id {sign} ?))")
-        args += [created, created, obj_id]
+        # A row value, not `created < ? or (created = ? and id < ?)`: SQLite seeks the index with it,
+        # where the OR form scans it from the top (each page deeper costs more: 0.1 s at 500k charges).
+        where.append(f"(created, id) {sign} (?, ?)")
+        args += [created, obj_id]
     order = "created desc, id desc" if newest_first else "created asc, id asc"
     rows = store.query(
         f"select body from objects where {' and '.join(where)} order by {order} limit ?", (*args, limit + 1)

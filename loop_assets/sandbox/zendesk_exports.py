@@ -34,9 +34,10 @@ def cursor_export(request: Request) -> Response:
     except ZendeskError as error:
         return error.response()
     rows = runtime.store().query(
+        # A row value lets SQLite seek the (updated, seq) index instead of scanning it from the start.
         "select updated, seq, body from objects where app = 'zendesk' and kind = ? and updated <= ? "
-        "and (updated > ? or (updated = ? and seq > ?)) order by updated, seq limit ?",
-        (CURSOR_EXPORTS[resource], _horizon(runtime), updated, updated, seq, per_page + 1),
+        "and (updated, seq) > (?, ?) order by updated, seq limit ?",
+        (CURSOR_EXPORTS[resource], _horizon(runtime), updated, seq, per_page + 1),
     )
     page = rows[:per_page]
     if page:
@@ -63,14 +64,14 @@ def organizations_export(request: Request) -> Response:
         return error.response()
     store, horizon = runtime.store(), _horizon(runtime)
     after = ("select updated, seq, body from objects where app = 'zendesk' and kind = 'organization' "
-             "and updated <= ? and (updated > ? or (updated = ? and seq > ?))")
-    rows = store.query(f"{after} order by updated, seq limit ?", (horizon, start_time, start_time, -1, per_page))
+             "and updated <= ? and (updated, seq) > (?, ?)")
+    rows = store.query(f"{after} order by updated, seq limit ?", (horizon, start_time, -1, per_page))
     end_of_stream = len(rows) < per_page
     if rows and not end_of_stream:
         # Like Zendesk, finish the last second on this page so the next page can start at end_time.
         last = rows[-1]
         rows += store.query(f"{after} and updated = ? order by seq",
-                            (horizon, last["updated"], last["updated"], last["seq"], last["updated"]))
+                            (horizon, last["updated"], last["seq"], last["updated"]))
     end_time = rows[-1]["updated"] if rows else start_time
     if not end_of_stream and end_time == start_time:
         end_time += 1  # a page that is all one second: its second is complete, move past it
