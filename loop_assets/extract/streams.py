@@ -1,7 +1,7 @@
 """Walk each app's pages from a saved cursor, yielding `Page`s that carry the cursor to save after them.
 
 Every generator resumes exactly where the last landed page left off, so a killed run re-fetches at most
-the page it was landing.
+the pages of the group it was landing (see `prefetch.py`).
 """
 
 from __future__ import annotations
