@@ -101,6 +101,25 @@ def kill_run_when_fault_fires(sandbox: Sandbox, warehouse: DuckDBResource, home:
     time.sleep(stalled_for)
     os.killpg(run.pid, signal.SIGKILL)
     run.wait()
+    wait_until_group_exits(run.pid)
+
+
+def wait_until_group_exits(pgid: int, timeout: float = 30) -> None:
+    """Block until every process of a killed group has exited (zombies count as exited: they hold no file
+    locks). `Popen.wait` only covers the leader; the step processes may still hold the warehouse lock."""
+    deadline = time.monotonic() + timeout
+    while any(_alive_in_group(stat, pgid) for stat in Path("/proc").glob("[0-9]*/stat")):
+        assert time.monotonic() < deadline, f"processes of group {pgid} outlived SIGKILL by {timeout}s"
+        time.sleep(0.05)
+
+
+def _alive_in_group(stat: Path, pgid: int) -> bool:
+    try:
+        fields = stat.read_text().rpartition(")")[2].split()
+    except OSError:  # the process exited while we looked
+        return False
+    state, group = fields[0], int(fields[2])
+    return group == pgid and state != "Z"
 
 
 def free_port() -> int:
@@ -117,9 +136,10 @@ def answers(url: str) -> bool:
 
 
 @contextmanager
-def dagster_dev(tmp_path: Path, sandbox_config: dict | None = None):
+def dagster_dev(tmp_path: Path, sandbox_config: dict | None = None, env: dict | None = None):
     """The README's run command as `.ci/dev` starts it, on temporary state: a small sandbox and `dagster dev`
-    (webserver + daemon) with the repo's instance settings. Yields (sandbox, DAGSTER_HOME, UI url, log path)."""
+    (webserver + daemon) with the repo's instance settings and any extra `env`. Yields (sandbox, DAGSTER_HOME,
+    UI url, log path)."""
     state_dir = tmp_path / "sandbox"
     generate(open_store(state_dir), state_dir, customers=20, days=7, seed=3)
     sandbox = start_sandbox(state_dir, {"job_queued_seconds": 0.2, "job_working_seconds": 0.2, **(sandbox_config or {})})
@@ -128,7 +148,7 @@ def dagster_dev(tmp_path: Path, sandbox_config: dict | None = None):
     shutil.copy(REPO / "loop_assets" / "dagster.yaml", home / "dagster.yaml")
     port = free_port()
     env = {**os.environ, "DAGSTER_HOME": str(home), "LOOP_DATA_DIR": str(tmp_path),
-           "LOOP_SANDBOX_URL": sandbox.url, "LOOP_WAREHOUSE": str(tmp_path / "warehouse.duckdb")}
+           "LOOP_SANDBOX_URL": sandbox.url, "LOOP_WAREHOUSE": str(tmp_path / "warehouse.duckdb"), **(env or {})}
     log_path = tmp_path / "dagster_dev.log"
     log = open(log_path, "w")
     dev = subprocess.Popen([str(Path(sys.executable).parent / "dagster"), "dev", "-w", "workspace.yaml",
@@ -142,11 +162,14 @@ def dagster_dev(tmp_path: Path, sandbox_config: dict | None = None):
             time.sleep(0.5)
         yield sandbox, home, url, log_path
     finally:
+        # The state is temporary: a graceful stop (dagster dev takes 20 s or more) would only cost time.
         os.killpg(dev.pid, signal.SIGTERM)
         try:
-            dev.wait(timeout=20)
+            dev.wait(timeout=3)
         except subprocess.TimeoutExpired:
             os.killpg(dev.pid, signal.SIGKILL)
+            dev.wait()
+        wait_until_group_exits(dev.pid)
         log.close()
         sandbox.stop()
 

@@ -9,6 +9,7 @@ The sensor never opens the warehouse: DuckDB allows one process per file, and ru
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import dagster as dg
@@ -22,13 +23,21 @@ from .echo import is_stripe_echo, zendesk_fingerprint
 from .jobs import api_extract_job
 
 # Zendesk allows 10 export requests a minute: 3 exports every 30 s leaves 4 a minute for the extracts.
-APP_CHANGES_INTERVAL_SECONDS = 30
+DEFAULT_POLL_SECONDS = 30
 # Enough to recognise the loop's writes to the records changed recently; an unknown record counts as changed.
 FINGERPRINTS_KEPT = 5000
 # Zendesk rejects an export start_time within its lag (one minute) of now.
 ZENDESK_EXPORT_LAG_SECONDS = 65
 STRIPE_STREAMS = [s for s in STREAMS if s.app == "stripe"]
 ZENDESK_STREAMS = [s for s in STREAMS if s.app == "zendesk"]
+
+
+def poll_seconds() -> int:
+    """`LOOP_APP_POLL_SECONDS`: poll more often under a higher Zendesk export limit (or a sandbox), less to spare it."""
+    value = os.environ.get("LOOP_APP_POLL_SECONDS") or str(DEFAULT_POLL_SECONDS)
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"LOOP_APP_POLL_SECONDS must be a whole number of seconds, at least 1; it is {value!r}")
+    return int(value)
 
 
 def _asset_key(spec: StreamSpec) -> dg.AssetKey:
@@ -106,7 +115,7 @@ def _check_apps(stripe: StripeResource, zendesk: ZendeskResource, cursor: dict) 
 @dg.sensor(
     name="app_changes",
     target=api_extract_job,
-    minimum_interval_seconds=APP_CHANGES_INTERVAL_SECONDS,
+    minimum_interval_seconds=poll_seconds(),
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Requests the Stripe and Zendesk extracts whose app has changes the loop did not make itself.",
 )

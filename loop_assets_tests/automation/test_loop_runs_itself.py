@@ -16,12 +16,15 @@ from loop_assets_tests.conftest import dagster_dev
 TICKET_PRIORITY = dg.AssetKey(["ticket_priority"])
 # A Zendesk export leaves out its last `incremental_lag_seconds`; the real API's 60 s would add a minute.
 EXPORT_LAG_SECONDS = 5
+# The sandbox has no export limit to spare, so the sensor may poll as often as the automation ticks.
+POLL_SECONDS = 10
 
 
 @pytest.fixture
 def loop_up(tmp_path):
     """The README's run command, as `.ci/dev` starts it, on temporary state: sandbox + `dagster dev`."""
-    with dagster_dev(tmp_path, {"incremental_lag_seconds": EXPORT_LAG_SECONDS}) as (sandbox, home, url, _):
+    with dagster_dev(tmp_path, {"incremental_lag_seconds": EXPORT_LAG_SECONDS},
+                     {"LOOP_APP_POLL_SECONDS": str(POLL_SECONDS)}) as (sandbox, home, url, _):
         yield sandbox, home, url
 
 

@@ -53,7 +53,7 @@ def test_materialize_all_from_the_asset_graph_builds_every_asset_and_runs_its_ch
         page.get_by_role("button", name="Materialize all").click()
         page.get_by_role("button", name="Latest", exact=True).click()  # today's Segment day
         page.get_by_role("button", name="Launch 1 run").click()
-        run = wait_for_ui_run(home, 100)
+        run = wait_for_ui_run(home, 240)
         assert run.status == dg.DagsterRunStatus.SUCCESS, run.run_id
 
         page.goto(f"{url}/assets/account_priority?view=checks")
