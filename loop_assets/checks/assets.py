@@ -8,9 +8,9 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from loop_assets.checks.metadata import check_metadata
-from loop_assets.checks.read import decode_sample, read_suite_inputs
+from loop_assets.checks.read import SuiteInputs, decode_sample, read_suite_inputs
 from loop_assets.checks.suite import TableSuite, plan_suites
-from loop_assets.checks.validate import validate_frame
+from loop_assets.checks.validate import Outcome, validate_frame
 from loop_assets.transform.project import load_project
 from loop_assets.warehouse import POOL
 
@@ -47,12 +47,14 @@ def _table_checks(suite: TableSuite) -> dg.AssetChecksDefinition:
     def table_checks(warehouse: DuckDBResource):
         import pandas as pd
 
-        inputs = read_suite_inputs(warehouse, suite)
         now = pd.Timestamp.now(tz="UTC")
-        run_kwargs = [check.expectation.run_kwargs(inputs.frame, inputs.parent_keys, now) for check in suite.checks]
-        outcomes = validate_frame(
-            inputs.frame, [(check.expectation.type, kwargs) for check, kwargs in zip(suite.checks, run_kwargs)]
-        )
+        inputs = read_suite_inputs(warehouse, suite)
+        run_kwargs, outcomes = _validate(suite, inputs, now)
+        failed = {column for check, outcome in zip(suite.checks, outcomes) if not outcome.success
+                  for column in check.expectation.columns}
+        if inputs.needs_exact_codes(failed):
+            inputs = read_suite_inputs(warehouse, suite, exact=True)
+            run_kwargs, outcomes = _validate(suite, inputs, now)
         for check, kwargs, outcome in zip(suite.checks, run_kwargs, outcomes):
             sample = outcome.result.get("partial_unexpected_list")
             if sample and inputs.coded:
@@ -68,3 +70,12 @@ def _table_checks(suite: TableSuite) -> dg.AssetChecksDefinition:
             )
 
     return table_checks
+
+
+def _validate(suite: TableSuite, inputs: SuiteInputs, now) -> tuple[list[dict], list[Outcome]]:
+    """Each check's run kwargs and GX outcome, in the suite's order."""
+    run_kwargs = [check.expectation.run_kwargs(inputs.frame, inputs.parent_keys, now) for check in suite.checks]
+    outcomes = validate_frame(
+        inputs.frame, [(check.expectation.type, kwargs) for check, kwargs in zip(suite.checks, run_kwargs)]
+    )
+    return run_kwargs, outcomes

@@ -14,8 +14,8 @@ from loop_assets.transform.relation import Relation
 BLOCKING_LAYER = "marts"
 SEVERITIES = ("warn", "error")
 # Expectations that hold of a column exactly when they hold of any one-to-one coding of its values.
-IDENTITY_EXPECTATIONS = frozenset({"expect_column_values_to_not_be_null", "expect_column_values_to_be_unique",
-                                   "expect_compound_columns_to_be_unique"})
+NOT_NULL = "expect_column_values_to_not_be_null"
+IDENTITY_EXPECTATIONS = frozenset({NOT_NULL, "expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"})
 SUPPORTED_CONFIG = ("severity",)
 
 
@@ -53,11 +53,19 @@ class TableSuite:
     @property
     def identity_columns(self) -> frozenset[str]:
         """Columns whose every test looks only at equality and nulls: their values may be read as codes."""
+        return frozenset(column for column, types in self._types_by_column().items() if types <= IDENTITY_EXPECTATIONS)
+
+    @property
+    def presence_columns(self) -> frozenset[str]:
+        """Columns whose only test is not_null: whether a value is there is all the tests need."""
+        return frozenset(column for column, types in self._types_by_column().items() if types == {NOT_NULL})
+
+    def _types_by_column(self) -> dict[str, set[str]]:
         kinds: dict[str, set[str]] = {}
         for check in self.checks:
             for column in check.expectation.columns:
                 kinds.setdefault(column, set()).add(check.expectation.type)
-        return frozenset(column for column, types in kinds.items() if types <= IDENTITY_EXPECTATIONS)
+        return kinds
 
 
 def plan_suites(project: Project) -> list[TableSuite]:
