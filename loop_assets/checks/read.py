@@ -39,8 +39,9 @@ def read_suite_inputs(warehouse: DuckDBResource, suite: TableSuite, *, exact: bo
 
     A column tested only by not_null is read as presence (0 or null). Other text columns tested only for
     equality hold 64-bit hashes unless `exact`: equal values share a hash, so a test that passes on the
-    hashes passes on the values, and hashing streams where a dense rank sorts the whole column (at 10.8M
-    rows, 0.7 GiB less). A failing test is read again `exact`, for true counts and a decodable sample.
+    hashes passes on the values, and hashing streams where a dense rank sorts the whole column (10.8M
+    Segment rows: 1.1 GiB at peak instead of 2.2). A failing test is read again `exact`, for true counts
+    and a decodable sample.
     """
     relation = suite.relation
     parents = {check.expectation.parent for check in suite.checks if check.expectation.parent}

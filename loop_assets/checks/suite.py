@@ -15,7 +15,8 @@ BLOCKING_LAYER = "marts"
 SEVERITIES = ("warn", "error")
 # Expectations that hold of a column exactly when they hold of any one-to-one coding of its values.
 NOT_NULL = "expect_column_values_to_not_be_null"
-IDENTITY_EXPECTATIONS = frozenset({NOT_NULL, "expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"})
+IDENTITY_EXPECTATIONS = frozenset({NOT_NULL, "expect_column_values_to_be_unique",
+                                   "expect_compound_columns_to_be_unique"})
 SUPPORTED_CONFIG = ("severity",)
 
 

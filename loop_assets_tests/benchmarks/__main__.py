@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> None:
     rows = summarize(args.scale, measured)
     output = root / f"results-{args.scale}.json"
     write_results(output, args.scale, measured, rows)
+    partial_path(root, args.scale).unlink(missing_ok=True)
     print(format_table(rows))
     print(f"\nresults: {output}")
 
@@ -59,7 +60,7 @@ def run_suite(scale, root: Path, *, peers: bool) -> dict:
     work = root / scale.name / "work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    measured: dict = {"scale": vars(scale), "generate_s": generated_s}
+    measured = Measured(partial_path(root, scale.name), {"scale": vars(scale), "generate_s": generated_s})
     sandbox = start_sandbox(state, config=FAST_JOBS)
     try:
         _log("page-fetch limit ...")
@@ -90,7 +91,7 @@ def run_suite(scale, root: Path, *, peers: bool) -> dict:
         measured["incremental_loop"] = _loop_pass(sandbox.url, state, warehouse, new_days)
     finally:
         sandbox.stop()
-    return measured
+    return dict(measured)
 
 
 def _loop_pass(url: str, state: Path, warehouse: Path, days: list[str], raw_copy: Path | None = None) -> dict:
@@ -101,6 +102,26 @@ def _loop_pass(url: str, state: Path, warehouse: Path, days: list[str], raw_copy
     if completed.returncode != 0:
         raise RuntimeError(f"the loop pass failed:\n{completed.stderr[-4000:]}")
     return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def partial_path(root: Path, scale: str) -> Path:
+    """Where a run keeps its measurements until it writes the results."""
+    return root / f"results-{scale}.partial.json"
+
+
+class Measured(dict):
+    """The measurements so far, also written to `path` after each one: a run of hours that fails or is
+    stopped keeps what it measured."""
+
+    def __init__(self, path: Path, initial: dict):
+        super().__init__()
+        self.path = path
+        for key, value in initial.items():
+            self[key] = value
+
+    def __setitem__(self, key: str, value) -> None:
+        super().__setitem__(key, value)
+        self.path.write_text(json.dumps(self, indent=2, default=str))
 
 
 def _log(message: str) -> None:

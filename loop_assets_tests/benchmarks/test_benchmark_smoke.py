@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+from loop_assets_tests.benchmarks.__main__ import Measured, partial_path
+
 
 def test_benchmark_suite_runs_without_peers_and_writes_its_results(tmp_path):
     completed = subprocess.run(
@@ -19,3 +21,11 @@ def test_benchmark_suite_runs_without_peers_and_writes_its_results(tmp_path):
     assert "dlt" not in measured and "dbt" not in measured
     assert {row["what"] for row in results["summary"]} >= {"full loop wall s", "incremental loop s vs full loop"}
     assert "incremental loop s vs full loop" in completed.stdout
+    assert not (tmp_path / "results-tiny.partial.json").exists()  # kept only while a run goes
+
+
+def test_each_measurement_is_on_disk_as_soon_as_it_is_taken(tmp_path):
+    measured = Measured(partial_path(tmp_path, "tiny"), {"scale": {"name": "tiny"}})
+    measured["fetch_limit"] = {"records": 5, "seconds": 0.1}
+    on_disk = json.loads((tmp_path / "results-tiny.partial.json").read_text())
+    assert on_disk == {"scale": {"name": "tiny"}, "fetch_limit": {"records": 5, "seconds": 0.1}}
