@@ -5,7 +5,7 @@ from pathlib import Path
 import dagster as dg
 
 from .automation.app_changes import app_changes_sensor
-from .automation.conditions import automation_sensor, with_automation
+from .automation.conditions import automation_sensor, with_automation, with_its_asset
 from .automation.jobs import api_extract_job, full_refresh_job, segment_events_job
 from .automation.schedules import nightly_full_refresh
 from .automation.segment_files import segment_files_sensor
@@ -20,7 +20,7 @@ MODELS = Path(__file__).parent / "models"
 
 defs = dg.Definitions(
     assets=with_automation([*build_extract_assets(), *build_model_assets(MODELS), *build_sync_assets()]),
-    asset_checks=build_model_checks(MODELS),
+    asset_checks=build_model_checks(MODELS, automation=with_its_asset),
     jobs=[api_extract_job, segment_events_job, full_refresh_job],
     sensors=[app_changes_sensor, segment_files_sensor, automation_sensor],
     schedules=[nightly_full_refresh],

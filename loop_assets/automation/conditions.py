@@ -12,9 +12,9 @@ def downstream_condition(partitioned: dg.AssetSelection) -> dg.AutomationConditi
     """`eager()`, except that it holds while an input's latest blocking check failed, and a daily-partitioned
     input is never "missing" just because days before the data began were never extracted.
 
-    Not `all_deps_blocking_checks_passed()`: checks ride along with their asset's run unrequested, so it
-    would hold each layer until the run of the layer before had finished (one tick per layer). Within a
-    run, a failed blocking check already stops the steps after it; this stops the next ticks.
+    Not `all_deps_blocking_checks_passed()`: checks are requested in the same tick as their asset
+    (`with_its_asset`), so it would hold each layer until the run of the layer before had finished (one tick
+    per layer). Within a run, a failed blocking check already stops the steps after it; this stops the next ticks.
     """
     failed_blocking_check = dg.AutomationCondition.any_checks_match(
         dg.AutomationCondition.check_failed(), blocking_only=True)
@@ -26,6 +26,19 @@ def downstream_condition(partitioned: dg.AssetSelection) -> dg.AutomationConditi
         & ~dg.AutomationCondition.in_progress()
         & ~dg.AutomationCondition.any_deps_match(failed_blocking_check)
     ).with_label("eager, unless an input's blocking check failed")
+
+
+def with_its_asset(asset_key: dg.AssetKey) -> dg.AutomationCondition:
+    """A data test's condition: requested exactly when its asset is, so it runs in the asset's run.
+
+    A check with no condition is meant to ride along, but Dagster 1.13 leaves every such check out of a run
+    that also holds a check owned by a multi-asset (the syncs' own checks): the marts ran unchecked.
+    """
+    return (
+        dg.AutomationCondition.any_deps_match(dg.AutomationCondition.will_be_requested())
+        .allow(dg.AssetSelection.assets(asset_key))
+        .with_label("when its asset is requested")
+    )
 
 
 def with_automation(assets: list[dg.AssetsDefinition]) -> list[dg.AssetsDefinition]:

@@ -1,6 +1,7 @@
 """The asset check factory: one multi-check per model or source table, one check per YAML data test."""
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,14 +16,22 @@ from loop_assets.transform.project import load_project
 from loop_assets.warehouse import POOL
 
 
-def build_model_checks(project_dir: Path, *, vars: dict | None = None) -> list[dg.AssetChecksDefinition]:
-    """Asset checks for every YAML data test of the project at `project_dir`; parses files only."""
+Automation = Callable[[dg.AssetKey], dg.AutomationCondition]
+
+
+def build_model_checks(project_dir: Path, *, vars: dict | None = None,
+                       automation: Automation | None = None) -> list[dg.AssetChecksDefinition]:
+    """Asset checks for every YAML data test of the project at `project_dir`; parses files only.
+
+    `automation` gives each check the condition declarative automation requests it under, from its asset's key.
+    """
     project = load_project(project_dir, vars=vars)
-    return [_table_checks(suite) for suite in plan_suites(project)]
+    return [_table_checks(suite, automation) for suite in plan_suites(project)]
 
 
-def _table_checks(suite: TableSuite) -> dg.AssetChecksDefinition:
+def _table_checks(suite: TableSuite, automation: Automation | None) -> dg.AssetChecksDefinition:
     asset_key = dg.AssetKey(list(suite.asset_key))
+    condition = automation(asset_key) if automation else None
     # Op names allow letters, digits and underscores only.
     table = re.sub(r"\W", "_", "__".join(suite.asset_key))
     specs = [
@@ -34,6 +43,7 @@ def _table_checks(suite: TableSuite) -> dg.AssetChecksDefinition:
             # A relationships check reads its parent model too, so it runs after the parent is built.
             additional_deps=[dg.AssetKey([check.expectation.parent[0]])] if check.expectation.parent else None,
             metadata={"yaml_test": suite.where},
+            automation_condition=condition,
         )
         for check in suite.checks
     ]

@@ -31,11 +31,15 @@ def settled():
     return instance, baseline.cursor
 
 
-def requested(instance, cursor) -> set[dg.AssetKey]:
+def requested_entities(instance, cursor) -> set[dg.AssetKey | dg.AssetCheckKey]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
-    return {r.key for r in result.results if r.true_subset.size and isinstance(r.key, dg.AssetKey)}
+    return {r.key for r in result.results if r.true_subset.size}
+
+
+def requested(instance, cursor) -> set[dg.AssetKey]:
+    return {key for key in requested_entities(instance, cursor) if isinstance(key, dg.AssetKey)}
 
 
 def downstream_of(key: dg.AssetKey) -> set[dg.AssetKey]:
@@ -57,6 +61,18 @@ def test_a_new_segment_day_requests_the_models_reading_events_despite_days_never
     instance, cursor = settled
     instance.report_runless_asset_event(dg.AssetMaterialization(SEGMENT, partition=DAYS[-1]))
     assert requested(instance, cursor) == downstream_of(SEGMENT)
+
+
+def test_every_requested_model_has_its_data_tests_requested_in_the_same_tick(settled):
+    """Dagster 1.13 runs only the requested checks once any check is requested: a data test left out never runs."""
+    instance, cursor = settled
+    instance.report_runless_asset_event(dg.AssetMaterialization(dg.AssetKey(["raw", "stripe__customers"])))
+    entities = requested_entities(instance, cursor)
+    assets = {key for key in entities if isinstance(key, dg.AssetKey)}
+    # A sync yields its own checks from its step; every other check is a YAML data test.
+    data_tests = {c for c in GRAPH.get_check_keys_for_assets(assets) if GRAPH.get(c.asset_key).group_name != "sync"}
+    assert entities - assets == data_tests
+    assert dg.AssetKey(["account_priority"]) in {c.asset_key for c in data_tests}
 
 
 def test_nothing_changed_requests_nothing(settled):

@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from loop_assets.definitions import defs
 from loop_assets.sandbox.activity import create_ticket
 from loop_assets.sandbox.zendesk_activity import end_user_ids
 from loop_assets_tests.conftest import dagster_dev
@@ -44,6 +45,25 @@ def settled(instance: dg.DagsterInstance, after: float) -> bool:
         return False
     last_end = max((r.end_time or 0 for r in records), default=after)
     return any(t.status.value == "SKIPPED" for t in app_changes_ticks_after(instance, last_end))
+
+
+def unchecked_materializations(instance: dg.DagsterInstance) -> dict[str, set[str]]:
+    """Per finished automation run, the models it materialized with data tests it did not evaluate."""
+    graph = defs.resolve_asset_graph()
+    unchecked = {}
+    for record in instance.get_run_records(dg.RunsFilter(tags={"dagster/from_automation_condition": "true"})):
+        if not record.dagster_run.is_finished:
+            continue
+        events = instance.all_logs(record.dagster_run.run_id, of_type={
+            dg.DagsterEventType.ASSET_MATERIALIZATION, dg.DagsterEventType.ASSET_CHECK_EVALUATION})
+        built = {e.dagster_event.asset_key for e in events if e.dagster_event_type == dg.DagsterEventType.ASSET_MATERIALIZATION}
+        evaluated = {dg.AssetCheckKey(e.dagster_event.event_specific_data.asset_key,
+                                      e.dagster_event.event_specific_data.check_name)
+                     for e in events if e.dagster_event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION}
+        missing = graph.get_check_keys_for_assets(built) - evaluated
+        if missing:
+            unchecked[record.dagster_run.run_id] = {c.to_user_string() for c in missing}
+    return unchecked
 
 
 def wait_for(what: str, condition, timeout: float, log: Path):
@@ -87,3 +107,5 @@ def test_new_ticket_gets_its_priority_from_the_loop_with_no_click_and_the_echo_s
         assert runs_of(instance, "api_extracts", pushed) == [], "the loop's own write started another cycle"
         failed = instance.get_run_records(dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE]))
         assert not failed, [r.dagster_run.run_id for r in failed]
+        # Every model the loop rebuilt on its own was checked in the same run.
+        assert unchecked_materializations(instance) == {}
