@@ -14,7 +14,8 @@ from .adapters.base import Adapter, Sent
 from .diff import Change
 from .specs import SyncSpec
 
-SLOW_ANSWER_SECONDS = 1.0  # an app slower than this gets the warehouse file closed while it works
+SLOW_ANSWER_SECONDS = 1.0  # an app silent this long gets the warehouse file closed while it works
+RECORD_EVERY_SECONDS = 0.25  # answers wait at most about this long to be recorded, many calls in one transaction
 
 
 @dataclass
@@ -46,9 +47,12 @@ def deliver(spec: SyncSpec, rows: list[Change], adapter: Adapter,
     """At-least-once: a batch is recorded only once the app confirmed it, so a crash resends just the rest.
 
     Up to `spec.in_flight` batches are with the app at once (Stripe takes one customer per call, so calls
-    overlap within the rate); what has come back is recorded in one transaction. The warehouse stays open
-    while the app answers quickly (opening the file costs more than a Stripe call) and is let go after a
-    slow answer, so a long Zendesk job does not keep others out.
+    overlap within the rate). What has come back is recorded in one transaction once nothing else is with
+    the app, or `RECORD_EVERY_SECONDS` after the last recording: a transaction per Stripe call cost more
+    than the call. A crash resends at most that interval's answers, under the same idempotency keys. The
+    warehouse stays open while the app answers quickly (opening the file costs more than a Stripe call)
+    and is let go once the app has been silent for `SLOW_ANSWER_SECONDS`, so a long Zendesk job does not
+    keep others out.
     """
     delivery = Delivery(errors={})
     pacer = Pacer(spec.requests_per_second)
@@ -59,25 +63,29 @@ def deliver(spec: SyncSpec, rows: list[Change], adapter: Adapter,
 
     batches = iter([rows[start:start + spec.batch_size] for start in range(0, len(rows), spec.batch_size)])
     pending: set[Future] = set()
+    answered: list[tuple[list[Change], Sent]] = []
     with ExitStack() as warehouse, ThreadPoolExecutor(spec.in_flight, f"{spec.name}-send") as pool:
         conn = None
+        recorded_at = last_answer_at = time.monotonic()
         while True:
             while len(pending) < spec.in_flight and (batch := next(batches, None)) is not None:
                 pending.add(pool.submit(send, batch))
             if not pending:
                 return delivery
-            waited_since = time.monotonic()
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            slow = time.monotonic() - waited_since > SLOW_ANSWER_SECONDS
-            answered = [future.result() for future in done if future.exception() is None]
-            conn = conn or warehouse.enter_context(connect())
-            _record(conn, spec, answered, delivery, run_id)
+            done, pending = wait(pending, timeout=RECORD_EVERY_SECONDS, return_when=FIRST_COMPLETED)
+            now = time.monotonic()
+            answered += [future.result() for future in done if future.exception() is None]
             failed = [future.exception() for future in done if future.exception() is not None]
+            if answered and (failed or not pending or now - recorded_at >= RECORD_EVERY_SECONDS):
+                conn = conn or warehouse.enter_context(connect())
+                _record(conn, spec, answered, delivery, run_id)
+                answered, recorded_at = [], now
             if failed:
                 for future in pending:
                     future.cancel()
                 raise failed[0]
-            if slow:
+            last_answer_at = now if done else last_answer_at
+            if conn is not None and now - last_answer_at > SLOW_ANSWER_SECONDS:
                 warehouse.close()
                 conn = None
 

@@ -1,0 +1,99 @@
+"""The delivery loop on a real warehouse file: what it records, when, and when it lets the file go."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import replace
+
+import pytest
+
+from loop_assets.apps.http import CallStats
+from loop_assets.sync.adapters.base import Sent
+from loop_assets.sync.deliver import RECORD_EVERY_SECONDS, SLOW_ANSWER_SECONDS, deliver
+from loop_assets.sync.diff import Change, ensure_sync_tables
+from loop_assets.sync.specs import SYNCS
+
+STRIPE = replace(next(s for s in SYNCS if s.name == "stripe__customers_sync"), requests_per_second=10_000)
+
+
+class App:
+    """Confirms every row after `latency` seconds; `on_call(n)` runs inside the n-th call (from 1)."""
+
+    def __init__(self, latency: float = 0.0, on_call=None):
+        self.stats = CallStats()
+        self.latency, self.on_call = latency, on_call
+        self.calls, self.lock = 0, threading.Lock()
+
+    def send(self, rows: list[Change]) -> Sent:
+        with self.lock:
+            self.calls += 1
+            call = self.calls
+        time.sleep(self.latency)
+        if self.on_call:
+            self.on_call(call)
+        return Sent(1, {})
+
+
+def changes(n: int) -> list[Change]:
+    return [Change(f"cus_{i}", "added", {"metadata.loop_tier": "high"}, f"hash{i}", None) for i in range(n)]
+
+
+def delivered_keys(warehouse) -> set[str]:
+    with warehouse.get_connection() as conn:
+        return {key for (key,) in conn.execute("select key from loop.sync_delivered").fetchall()}
+
+
+def delivered_keys_seen_by_another_process(database: str) -> set[str]:
+    """Read as the next run's process would: DuckDB lets one process hold the file."""
+    out = subprocess.run([sys.executable, "-c", (
+        "import duckdb, sys; print('\\n'.join(k for (k,) in duckdb.connect(sys.argv[1], read_only=True)"
+        ".execute('select key from loop.sync_delivered').fetchall()))"), database],
+        capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return set(out.stdout.split())
+
+
+@pytest.fixture
+def database(warehouse) -> str:
+    with warehouse.get_connection() as conn:
+        ensure_sync_tables(conn)
+    return warehouse.database
+
+
+def test_every_confirmed_row_is_recorded_when_many_calls_answer_at_once(warehouse, database):
+    rows = changes(500)
+    result = deliver(STRIPE, rows, App(latency=0.001), warehouse.get_connection, "run-1")
+    assert (result.requests, result.confirmed, result.rejected) == (500, 500, 0)
+    assert delivered_keys(warehouse) == {row.key for row in rows}
+
+
+def test_a_failing_call_stops_the_delivery_after_recording_what_was_confirmed_before_it(warehouse, database):
+    one_at_a_time = replace(STRIPE, in_flight=1)
+
+    def fail_fifth(call: int) -> None:
+        if call == 5:
+            raise ConnectionError("connection reset by peer")
+
+    rows = changes(20)
+    with pytest.raises(ConnectionError):
+        deliver(one_at_a_time, rows, App(on_call=fail_fifth), warehouse.get_connection, "run-1")
+    assert delivered_keys(warehouse) == {row.key for row in rows[:4]}
+
+
+def test_the_warehouse_is_let_go_while_the_app_is_silent_with_what_it_confirmed_recorded(warehouse, database):
+    one_at_a_time = replace(STRIPE, in_flight=1)
+    seen_during_the_slow_call: list[set[str]] = []
+
+    def slow_third(call: int) -> None:
+        if call == 3:
+            # Another process can open the file only once this one let it go (DuckDB: one process per file).
+            time.sleep(SLOW_ANSWER_SECONDS + 2 * RECORD_EVERY_SECONDS)
+            seen_during_the_slow_call.append(delivered_keys_seen_by_another_process(database))
+
+    rows = changes(4)
+    deliver(one_at_a_time, rows, App(on_call=slow_third), warehouse.get_connection, "run-1")
+    assert seen_during_the_slow_call == [{row.key for row in rows[:2]}]
+    assert delivered_keys(warehouse) == {row.key for row in rows}
