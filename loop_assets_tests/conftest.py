@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from textwrap import dedent
@@ -164,11 +164,12 @@ def dagster_dev(tmp_path: Path, sandbox_config: dict | None = None, env: dict | 
     finally:
         # The state is temporary: a graceful stop (dagster dev takes 20 s or more) would only cost time.
         os.killpg(dev.pid, signal.SIGTERM)
-        try:
+        with suppress(subprocess.TimeoutExpired):
             dev.wait(timeout=3)
-        except subprocess.TimeoutExpired:
+        # Whatever of the group outlived the grace (a run still importing, the leader itself) goes now.
+        with suppress(ProcessLookupError):
             os.killpg(dev.pid, signal.SIGKILL)
-            dev.wait()
+        dev.wait()
         wait_until_group_exits(dev.pid)
         log.close()
         sandbox.stop()
