@@ -84,10 +84,11 @@ def test_new_ticket_gets_its_priority_from_the_loop_with_no_click_and_the_echo_s
     # Open the instance only once `dagster dev` has created its storage: two processes migrating a new
     # SQLite instance at once corrupt its schema version table.
     with dg.DagsterInstance.from_config(str(home)) as instance:
-        # The first sensor ticks extract everything; declarative automation builds models and runs the syncs.
+        # The first sensor ticks extract everything; declarative automation builds and checks the models and
+        # runs the syncs.
         started = time.time()
         wait_for("the first ticket sync", lambda: runs_of(instance, "__ASSET_JOB", started) and any(
-            t["priority"] for t in store.all("zendesk", "ticket")), 120, log)
+            t["priority"] for t in store.all("zendesk", "ticket")), 240, log)
 
         # The first sync's writes come back from records the sensor has never seen, so they cost one more
         # (empty) cycle; the loop is settled once a tick finds nothing and no run is going.
@@ -96,7 +97,7 @@ def test_new_ticket_gets_its_priority_from_the_loop_with_no_click_and_the_echo_s
         ticket = create_ticket(store, requester_id=end_user_ids(store)[0], subject="Billing page shows an error")
         created = time.time()
         wait_for("the new ticket's priority",
-                 lambda: store.get("zendesk", "ticket", ticket["id"])["priority"], 120, log)
+                 lambda: store.get("zendesk", "ticket", ticket["id"])["priority"], 180, log)
         pushed = time.time()
         print(f"ticket {ticket['id']}: created -> priority pushed by the loop in {pushed - created:.1f} s")
 
