@@ -29,3 +29,13 @@ def test_each_measurement_is_on_disk_as_soon_as_it_is_taken(tmp_path):
     measured["fetch_limit"] = {"records": 5, "seconds": 0.1}
     on_disk = json.loads((tmp_path / "results-tiny.partial.json").read_text())
     assert on_disk == {"scale": {"name": "tiny"}, "fetch_limit": {"records": 5, "seconds": 0.1}}
+
+
+def test_the_delivery_cost_benchmark_runs_and_reports_its_cost_per_row():
+    completed = subprocess.run(
+        [sys.executable, "-m", "loop_assets_tests.benchmarks.deliver_cost", "1000", "40", "0.001"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert "1,000 rows delivered, 40 sent with 1 ms latency, 8 at a time" in completed.stdout
+    assert "ms a row" in completed.stdout
