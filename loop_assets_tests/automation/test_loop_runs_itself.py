@@ -56,7 +56,8 @@ def unchecked_materializations(instance: dg.DagsterInstance) -> dict[str, set[st
             continue
         events = instance.all_logs(record.dagster_run.run_id, of_type={
             dg.DagsterEventType.ASSET_MATERIALIZATION, dg.DagsterEventType.ASSET_CHECK_EVALUATION})
-        built = {e.dagster_event.asset_key for e in events if e.dagster_event_type == dg.DagsterEventType.ASSET_MATERIALIZATION}
+        built = {e.dagster_event.asset_key for e in events
+                 if e.dagster_event_type == dg.DagsterEventType.ASSET_MATERIALIZATION}
         evaluated = {dg.AssetCheckKey(e.dagster_event.event_specific_data.asset_key,
                                       e.dagster_event.event_specific_data.check_name)
                      for e in events if e.dagster_event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION}
