@@ -84,7 +84,7 @@ def _table_checks(suite: TableSuite, automation: Automation | None) -> dg.AssetC
 
 def _validate(suite: TableSuite, inputs: SuiteInputs, now) -> tuple[list[dict], list[Outcome]]:
     """Each check's run kwargs and GX outcome, in the suite's order."""
-    run_kwargs = [check.expectation.run_kwargs(inputs.frame, inputs.parent_keys, now) for check in suite.checks]
+    run_kwargs = [check.expectation.run_kwargs(inputs.frame, now) for check in suite.checks]
     outcomes = validate_frame(
         inputs.frame, [(check.expectation.type, kwargs) for check, kwargs in zip(suite.checks, run_kwargs)]
     )

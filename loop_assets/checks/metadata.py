@@ -10,20 +10,19 @@ from loop_assets.checks.validate import Outcome
 
 
 def check_metadata(expectation: Expectation, kwargs: dict, outcome: Outcome) -> dict[str, dg.MetadataValue]:
-    """The metadata of one check result; a relationships value set is summarized, not copied."""
-    shown = dict(kwargs)
-    if expectation.parent:
-        model, column = expectation.parent
-        shown["value_set"] = f"{len(kwargs['value_set'])} distinct values of {model}.{column}"
+    """The metadata of one check result; a relationships sample lists the values that have no parent."""
     result = outcome.result
     metadata = {
         "expectation_type": dg.MetadataValue.text(expectation.type),
-        "expectation_kwargs": dg.MetadataValue.json(_plain(shown)),
+        "expectation_kwargs": dg.MetadataValue.json(_plain(kwargs)),
     }
     if "unexpected_count" in result:
+        sample = result.get("partial_unexpected_list") or []
+        if expectation.parent:
+            sample = [value for value, _no_parent in sample]  # GX's pairs are (value, its lookup: null)
         metadata["unexpected_count"] = dg.MetadataValue.int(int(result["unexpected_count"]))
         metadata["unexpected_percent"] = dg.MetadataValue.float(float(result.get("unexpected_percent") or 0.0))
-        metadata["sample"] = dg.MetadataValue.json(_plain(result.get("partial_unexpected_list") or []))
+        metadata["sample"] = dg.MetadataValue.json(_plain(sample))
     if "element_count" in result:
         metadata["element_count"] = dg.MetadataValue.int(int(result["element_count"]))
     if "observed_value" in result:

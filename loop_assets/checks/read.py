@@ -9,6 +9,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from loop_assets.checks.suite import TableSuite
+from loop_assets.checks.tests import lookup_column
 from loop_assets.transform.relation import MODEL_SCHEMA, Relation, quote
 
 if TYPE_CHECKING:
@@ -21,11 +22,10 @@ CODED_TYPES = frozenset({"VARCHAR", "JSON"})
 
 @dataclass(frozen=True)
 class SuiteInputs:
-    """The checked columns, the distinct keys of each model that a relationships test points to, which
-    columns hold codes rather than the values, and which of those codes are hashes rather than exact."""
+    """The checked columns and each relationships test's lookup column, which columns hold codes rather
+    than the values, and which of those codes are hashes rather than exact."""
 
     frame: pd.DataFrame
-    parent_keys: dict[tuple[str, str], list]
     coded: frozenset[str] = frozenset()
     hashed: frozenset[str] = frozenset()
 
@@ -35,7 +35,7 @@ class SuiteInputs:
 
 
 def read_suite_inputs(warehouse: DuckDBResource, suite: TableSuite, *, exact: bool = False) -> SuiteInputs:
-    """One query for the table's checked columns, one per relationships parent; the connection never writes.
+    """One query for the table's checked columns and relationships lookups; the connection never writes.
 
     A column tested only by not_null is read as presence (0 or null). Other text columns tested only for
     equality hold 64-bit hashes unless `exact`: equal values share a hash, so a test that passes on the
@@ -44,18 +44,15 @@ def read_suite_inputs(warehouse: DuckDBResource, suite: TableSuite, *, exact: bo
     and a decodable sample.
     """
     relation = suite.relation
-    parents = {check.expectation.parent for check in suite.checks if check.expectation.parent}
+    lookups = {lookup_column(check.expectation.columns[0], check.expectation.parent):
+               _lookup(check.expectation.columns[0], check.expectation.parent)
+               for check in suite.checks if check.expectation.parent}
     with duckdb.connect(warehouse.database, read_only=True, config=warehouse.connection_config) as con:
         presence = suite.presence_columns
         ranked = _text_columns(con, relation, suite.identity_columns - presence, suite)
         codes = {**{c: "presence" for c in presence}, **{c: "rank" if exact else "hash" for c in ranked}}
-        frame = _select(con, relation, suite.columns, suite, codes=codes)
-        parent_keys = {}
-        for model, column in sorted(parents):
-            parent = Relation(MODEL_SCHEMA, model)
-            keys = _select(con, parent, (column,), suite, distinct=True)[column]
-            parent_keys[(model, column)] = keys.dropna().tolist()
-    return SuiteInputs(frame=frame, parent_keys=parent_keys, coded=frozenset(codes),
+        frame = _select(con, relation, suite.columns, suite, codes=codes, lookups=lookups)
+    return SuiteInputs(frame=frame, coded=frozenset(codes),
                        hashed=frozenset(c for c, code in codes.items() if code == "hash"))
 
 
@@ -104,6 +101,14 @@ def _code(column: str, kind: str = "rank") -> str:
     return f"case when {quote(column)} is null then null else {code} end"
 
 
+def _lookup(column: str, parent: tuple[str, str]) -> str:
+    """The value where `parent` holds an equal key, else null: DuckDB's semi join, not a value set in GX."""
+    model, key = parent
+    # Qualified: an unknown key column must fail, not bind to the outer table's column of that name.
+    keys = f"select p.{quote(key)} from {Relation(MODEL_SCHEMA, model)} as p"
+    return f"case when {quote(column)} in ({keys}) then {quote(column)} end"
+
+
 def _text_columns(con, relation: Relation, candidates: frozenset[str], suite: TableSuite) -> frozenset[str]:
     if not candidates:
         return frozenset()
@@ -121,10 +126,9 @@ def _select(
     columns: tuple[str, ...],
     suite: TableSuite,
     *,
-    distinct: bool = False,
     codes: dict[str, str] | None = None,
+    lookups: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    select = "select distinct" if distinct else "select"
     try:
         if not columns:
             # Row-count tests read no column: count in DuckDB rather than move rows into pandas.
@@ -134,9 +138,11 @@ def _select(
             return pd.DataFrame(index=pd.RangeIndex(count))
         codes = codes or {}
         expressions = [f"{_code(c, codes[c])} as {quote(c)}" if c in codes else quote(c) for c in columns]
-        return con.execute(f"{select} {', '.join(expressions)} from {relation}").df()
+        expressions += [f"{expression} as {quote(name)}" for name, expression in (lookups or {}).items()]
+        return con.execute(f"select {', '.join(expressions)} from {relation}").df()
     except duckdb.Error as error:
+        looked_up = "".join(f", the keys of {name}" for name in lookups or {})
         raise RuntimeError(
             f"checks of {suite.where} could not read "
-            f"{', '.join(columns) or 'the row count'} from {relation}: {error}"
+            f"{', '.join(columns) or 'the row count'}{looked_up} from {relation}: {error}"
         ) from error

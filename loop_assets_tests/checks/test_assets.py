@@ -12,7 +12,7 @@ ROW_CHECKS = [
     ("stg_accounts:not_null__account_id", "expect_column_values_to_not_be_null", 1, [None]),
     ("stg_accounts:accepted_values__tier", "expect_column_values_to_be_in_set", 1, ["gold"]),
     ("stg_orders:unique__order_id", "expect_column_values_to_be_unique", 2, ["o1", "o1"]),
-    ("stg_orders:relationships__account_id__stg_accounts", "expect_column_values_to_be_in_set", 1, ["zz"]),
+    ("stg_orders:relationships__account_id__stg_accounts", "expect_column_pair_values_to_be_equal", 1, ["zz"]),
     ("accounts:unique__account_id", "expect_column_values_to_be_unique", 2, ["a1", "a1"]),
     ("accounts:not_null__account_id", "expect_column_values_to_not_be_null", 1, [None]),
     ("accounts:accepted_range__arr", "expect_column_values_to_be_between", 1, [-5]),
@@ -74,9 +74,10 @@ def test_check_metadata_carries_the_expectation_kwargs(bad_run):
 
     arr = checks["accounts:accepted_range__arr"].metadata["expectation_kwargs"].value
     assert arr == {"column": "arr", "min_value": 0, "max_value": 1000000, "strict_min": False, "strict_max": False}
-    # The parent's keys are summarized, not copied into the metadata.
+    # The parent's keys are looked up in DuckDB, not copied into the kwargs.
     orphans = checks["stg_orders:relationships__account_id__stg_accounts"].metadata["expectation_kwargs"].value
-    assert orphans == {"column": "account_id", "value_set": "1 distinct values of stg_accounts.account_id"}
+    assert orphans == {"column_A": "account_id", "column_B": "account_id -> stg_accounts.account_id",
+                       "ignore_row_if": "both_values_are_missing"}
     recency = checks["accounts:recency__updated_at"].metadata
     assert recency["observed_value"].value < recency["expectation_kwargs"].value["min_value"]
 

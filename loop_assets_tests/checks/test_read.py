@@ -1,9 +1,11 @@
-"""How the checks read identity columns: hashes by default, exact dense ranks when a failure asks for them."""
+"""How the checks read: identity columns as hashes (exact ranks when a failure asks), relationships as lookups."""
 
 from collections import Counter
+from dataclasses import replace
 
 import dagster as dg
 import pandas as pd
+import pytest
 from dagster_duckdb import DuckDBResource
 
 from loop_assets.checks.read import read_suite_inputs
@@ -38,3 +40,18 @@ def test_identity_columns_are_read_as_hashes_or_presence_and_exactly_on_request(
     assert equality_pattern(presence.frame["account_id"]) == (1, [2])
     assert set(presence.frame["account_id"].dropna()) == {0}
     assert not presence.needs_exact_codes({"account_id"})
+
+
+def test_a_relationships_lookup_holds_each_value_its_parent_has_and_null_for_an_orphan(tmp_path):
+    warehouse = DuckDBResource(database=str(write_crm_warehouse(tmp_path / "w.duckdb", BAD_ACCOUNTS, BAD_ORDERS)))
+    dg.materialize(build_model_assets(CRM_PROJECT), resources={"warehouse": warehouse})
+    orders = {suite.asset_key: suite for suite in plan_suites(load_project(CRM_PROJECT))}[("stg_orders",)]
+
+    frame = read_suite_inputs(warehouse, orders).frame
+    assert frame.sort_values("account_id")["account_id -> stg_accounts.account_id"].tolist() == ["a1", None]
+
+    # A misspelt parent column is an error, not a lookup that binds to the tested table's own column.
+    [check] = [c for c in orders.checks if c.expectation.parent]
+    misspelt = replace(check, expectation=replace(check.expectation, parent=("stg_accounts", "acount_id")))
+    with pytest.raises(RuntimeError, match="read account_id, the keys of account_id -> stg_accounts.acount_id from"):
+        read_suite_inputs(warehouse, replace(orders, checks=(misspelt,)))
