@@ -42,11 +42,13 @@ def run_loop(url: str, state_dir: Path, warehouse: Path, days: list[str], raw_co
     syncs = [build_sync_asset(spec) for spec in specs]
     everything = [*extracts, *models, *syncs]
     phases: dict[str, float] = {}
+    peak_after: dict[str, float] = {}  # the process's peak so far, after each phase: which phase set it
 
     def timed(name: str, assets, **kwargs):
         started = time.perf_counter()
         result = dg.materialize(assets, resources=resources, **kwargs)
         phases[name] = time.perf_counter() - started
+        peak_after[name] = _peak_rss_mib()
         return result
 
     api_result = timed("extract_api", api)
@@ -72,8 +74,13 @@ def run_loop(url: str, state_dir: Path, warehouse: Path, days: list[str], raw_co
         "checks_passed": sum(e.passed for e in check_result.get_asset_check_evaluations()),
         "checks_failed": sum(not e.passed for e in check_result.get_asset_check_evaluations()),
         "syncs": [_sync_figures(spec, sync_result) for spec in specs],
-        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mib": _peak_rss_mib(),
+        "peak_rss_mib_after": peak_after,
     }
+
+
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _materializations(result):

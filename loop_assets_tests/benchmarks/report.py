@@ -31,6 +31,8 @@ def summarize(scale: str, measured: dict) -> list[dict]:
              (lambda r: r <= 1.0) if scale == "large" else None),
         _row("incremental loop s vs full loop", incremental["total_s"], full["total_s"], "<= 0.10",
              lambda r: r <= 0.10),
+        _row("incremental loop peak RSS MiB vs 2 GiB", incremental["peak_rss_mib"], RSS_TARGET_MIB,
+             "<= 1.0 (large)", (lambda r: r <= 1.0) if scale == "large" else None),
     ]
     return rows
 
