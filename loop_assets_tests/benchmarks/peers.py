@@ -9,7 +9,7 @@ import venv
 from pathlib import Path
 
 # dbt-core 1.12+ pulls dbt-core-experimental-parser, whose build downloads a wheel from GitHub: pin 1.11.
-PEER_REQUIREMENTS = ("dlt[duckdb]", "dbt-core~=1.11.0", "dbt-duckdb~=1.11.0", "pyinstrument")
+PEER_REQUIREMENTS = ("dlt[duckdb]", "dbt-core~=1.11.0", "dbt-duckdb~=1.11.0", "py-spy")
 
 
 def ensure_peers_venv(venv_dir: Path) -> Path:
