@@ -18,8 +18,8 @@ from .specs import StreamSpec
 # Bookkeeping columns after the typed ones: the snapshot's version, the record as received, and when.
 LOOP_COLUMNS = (("_loop_version", "bigint"), ("_loop_raw", "json"), ("_loop_extracted_at", "timestamptz"))
 PANDAS_DTYPES = {"bigint": "Int64", "boolean": "boolean"}
-# Past this many chunked MERGEs, one MERGE reading the whole table is cheaper (an incremental API export).
-MAX_LOOKUP_MERGES = 10
+# Past this many chunked UPDATEs, one reading the whole table is cheaper (an incremental API export).
+MAX_LOOKUP_UPDATES = 10
 
 
 @dataclass
@@ -131,11 +131,12 @@ def _landing_frame(pages: list[CheckedPage], now: datetime) -> pd.DataFrame:
 def _merge(conn, spec: StreamSpec, frame: pd.DataFrame) -> tuple[int, int]:
     """Upsert by primary key; an older snapshot never overwrites a newer one. Returns (inserted, updated).
 
-    New keys are inserted. Rows whose key the table holds go through MERGE, which applies a snapshot only
-    if it is newer and different. A MERGE reads the whole table unless its source holds at most
+    New keys are inserted. Rows whose key the table holds are applied by an UPDATE if newer and different:
+    10k known keys into 120k Stripe customers took 0.07 s and a 0.13 s commit, against 0.65 s and 0.32 s as
+    one MERGE. The UPDATE's join reads the whole table unless it holds at most
     DuckDB's `dynamic_or_filter_threshold` keys (50), which it then looks up in the primary key index: at
     10M Segment rows, 0.06 s against 2.5 s for a group of 10k lines, or 7 s when 500 of them are retried
-    deliveries. So a group with few known keys merges them in such chunks.
+    deliveries. So a group with few known keys updates them in such chunks.
     """
     names = [c.name for c in spec.columns] + [name for name, _ in LOOP_COLUMNS]
     types = [c.sql_type for c in spec.columns] + [sql_type for _, sql_type in LOOP_COLUMNS]
@@ -151,29 +152,22 @@ def _merge(conn, spec: StreamSpec, frame: pd.DataFrame) -> tuple[int, int]:
         conn.unregister("loop_page")
     known = [k for (k,) in conn.execute(
         f"select g.{key} from loop_group g semi join {table} t on g.{key} = t.{key}").fetchall()]
+    (inserted,) = conn.execute(
+        f"insert into {table} by name (select * from loop_group "
+        f"where {key} not in (select unnest(?::{key_type}[])))", [known]).fetchone()
     chunk = int(conn.execute("select current_setting('dynamic_or_filter_threshold')").fetchone()[0])
-    if len(known) > chunk * MAX_LOOKUP_MERGES:
-        inserted, updated = _merge_rows(conn, table, key, "loop_group")
+    updates = ", ".join(f"{quote(n)} = g.{quote(n)}" for n in names if n != spec.primary_key)
+    update = (f"update {table} as t set {updates} from {{rows}} as g where t.{key} = g.{key} "
+              "and g._loop_version >= t._loop_version and g._loop_raw::varchar <> t._loop_raw::varchar")
+    if len(known) > chunk * MAX_LOOKUP_UPDATES:
+        (updated,) = conn.execute(update.format(rows="loop_group")).fetchone()
     else:
-        (inserted,) = conn.execute(
-            f"insert into {table} by name (select * from loop_group "
-            f"where {key} not in (select unnest(?::{key_type}[])))", [known]).fetchone()
         rows = f"(select * from loop_group where {key} in (select unnest(?::{key_type}[])))"
-        updated = sum(_merge_rows(conn, table, key, rows, [known[start:start + chunk]])[1]
+        updated = sum(conn.execute(update.format(rows=rows), [known[start:start + chunk]]).fetchone()[0]
                       for start in range(0, len(known), chunk))
     # On an error the transaction's rollback drops it.
     conn.execute("drop table loop_group")
     return inserted, updated
-
-
-def _merge_rows(conn, table: str, key: str, rows: str, params: list | None = None) -> tuple[int, int]:
-    """MERGE `rows` into `table`: a snapshot applies if it is newer than the table's, and different."""
-    actions = conn.execute(
-        f"merge into {table} as t using {rows} as p on t.{key} = p.{key} "
-        f"when matched and p._loop_version >= t._loop_version and p._loop_raw::varchar <> t._loop_raw::varchar "
-        f"then update set * when not matched then insert * returning merge_action", params).fetchall()
-    inserted = sum(1 for (action,) in actions if action == "INSERT")
-    return inserted, len(actions) - inserted
 
 
 def _quarantine(conn, spec: StreamSpec, bad: list[tuple], now: datetime, run_id: str) -> None:

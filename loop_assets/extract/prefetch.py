@@ -1,5 +1,5 @@
 """Fetch and check pages on a background thread and hand them over in groups, so landing one group
-overlaps fetching the next and one transaction carries many pages (each costs a commit and a MERGE).
+overlaps fetching the next and one transaction carries many pages (each costs a commit and a join with the table).
 
 A group closes at `max_records`, or once no page has arrived for IDLE_SECONDS: a stalled app gets what
 came before the stall landed with its cursor, so a run killed while waiting re-fetches none of it.

@@ -1,4 +1,4 @@
-"""Landing a group: new keys are inserted, known keys merged; the table ends the same whichever way it merges."""
+"""Landing a group: new keys are inserted, known keys updated; the table ends the same whichever way it updates."""
 
 import duckdb
 import pytest
@@ -23,9 +23,9 @@ def land(conn, records: list[dict], versions: list[int]) -> Counts:
 
 
 # DuckDB looks keys up in the index for at most `dynamic_or_filter_threshold` of them: with 30 known keys,
-# 2 makes one MERGE over the whole table, 5 makes six chunked MERGEs, 50 makes one chunk.
-@pytest.mark.parametrize("lookup_keys", [2, 5, 50], ids=["one-merge", "six-chunks", "one-chunk"])
-def test_a_group_of_known_and_new_keys_lands_the_newest_snapshots_whichever_way_it_merges(tmp_path, lookup_keys):
+# 2 makes one UPDATE over the whole table, 5 makes six chunked UPDATEs, 50 makes one chunk.
+@pytest.mark.parametrize("lookup_keys", [2, 5, 50], ids=["one-update", "six-chunks", "one-chunk"])
+def test_a_group_of_known_and_new_keys_lands_the_newest_snapshots_whichever_way_it_updates(tmp_path, lookup_keys):
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as conn:
         conn.execute(f"set dynamic_or_filter_threshold = {lookup_keys}")
         ensure_state_tables(conn)
