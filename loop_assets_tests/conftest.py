@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from textwrap import dedent
 
+import duckdb
 import pytest
 import requests
 from dagster_duckdb import DuckDBResource
@@ -102,6 +103,20 @@ def kill_run_when_fault_fires(sandbox: Sandbox, warehouse: DuckDBResource, home:
     os.killpg(run.pid, signal.SIGKILL)
     run.wait()
     wait_until_group_exits(run.pid)
+    wait_until_unlocked(warehouse.database)
+
+
+def wait_until_unlocked(database: str, timeout: float = 30) -> None:
+    """Block until the DuckDB file can be opened, or fail naming the process that holds it. Once, in CI,
+    the open right after the group had exited failed on a lock held by another PID (cause not found)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            duckdb.connect(database).close()
+            return
+        except duckdb.IOException as error:
+            assert time.monotonic() < deadline, f"{database} still locked {timeout:g}s after the kill: {error}"
+            time.sleep(0.1)
 
 
 def wait_until_group_exits(pgid: int, timeout: float = 30) -> None:

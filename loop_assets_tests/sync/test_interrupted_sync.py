@@ -26,7 +26,8 @@ def test_killed_sync_resends_only_unconfirmed_rows_and_ends_equal_to_the_model(f
 
     with duckdb.connect(warehouse.database) as conn:
         confirmed = conn.execute("select count(*) from loop.sync_delivered where sync = ?", [ORGS.name]).fetchone()[0]
-    assert confirmed == 2 * ORGS.batch_size
+    # Jobs after the hanging one may have been answered before the kill (ORGS.in_flight are under way).
+    assert 2 * ORGS.batch_size <= confirmed < len(rows)
     m = meta(sync(ORGS, sandbox, warehouse), ORGS)
     assert m["rows_added"] == len(rows) - confirmed
     assert m["requests_sent"] == math.ceil((len(rows) - confirmed) / ORGS.batch_size)
