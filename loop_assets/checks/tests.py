@@ -92,7 +92,8 @@ def _relationships(args: dict, column: str) -> Expectation:
         raise ArgumentError(f"'to' must be ref('<model>'), not {args['to']!r}")
     parent = (match.group(1), str(args["field"]))
     # As in dbt, a null passes: a null value has a null lookup, and GX skips rows where both are missing.
-    kwargs = {"column_A": column, "column_B": lookup_column(column, parent), "ignore_row_if": "both_values_are_missing"}
+    kwargs = {"column_A": column, "column_B": lookup_column(column, parent),
+              "ignore_row_if": "both_values_are_missing"}
     return Expectation("expect_column_pair_values_to_be_equal", kwargs, (column,), name_parts=(parent[0],),
                        parent=parent)
 

@@ -157,13 +157,16 @@ def _merge(conn, spec: StreamSpec, frame: pd.DataFrame) -> tuple[int, int]:
         f"where {key} not in (select unnest(?::{key_type}[])))", [known]).fetchone()
     chunk = int(conn.execute("select current_setting('dynamic_or_filter_threshold')").fetchone()[0])
     updates = ", ".join(f"{quote(n)} = g.{quote(n)}" for n in names if n != spec.primary_key)
-    update = (f"update {table} as t set {updates} from {{rows}} as g where t.{key} = g.{key} "
-              "and g._loop_version >= t._loop_version and g._loop_raw::varchar <> t._loop_raw::varchar")
+
+    def update(rows: str) -> str:
+        return (f"update {table} as t set {updates} from {rows} as g where t.{key} = g.{key} "
+                "and g._loop_version >= t._loop_version and g._loop_raw::varchar <> t._loop_raw::varchar")
+
     if len(known) > chunk * MAX_LOOKUP_UPDATES:
-        (updated,) = conn.execute(update.format(rows="loop_group")).fetchone()
+        (updated,) = conn.execute(update("loop_group")).fetchone()
     else:
         rows = f"(select * from loop_group where {key} in (select unnest(?::{key_type}[])))"
-        updated = sum(conn.execute(update.format(rows=rows), [known[start:start + chunk]]).fetchone()[0]
+        updated = sum(conn.execute(update(rows), [known[start:start + chunk]]).fetchone()[0]
                       for start in range(0, len(known), chunk))
     # On an error the transaction's rollback drops it.
     conn.execute("drop table loop_group")
