@@ -20,10 +20,16 @@ def equality_pattern(column: pd.Series) -> tuple[int, list[int]]:
     return int(column.isna().sum()), sorted(Counter(column.dropna().tolist()).values())
 
 
-def test_identity_columns_are_read_as_hashes_or_presence_and_exactly_on_request(tmp_path):
+@pytest.fixture
+def bad_crm(tmp_path) -> tuple[DuckDBResource, dict]:
+    """The crm models built on the bad rows, and the project's suites by asset key."""
     warehouse = DuckDBResource(database=str(write_crm_warehouse(tmp_path / "w.duckdb", BAD_ACCOUNTS, BAD_ORDERS)))
     dg.materialize(build_model_assets(CRM_PROJECT), resources={"warehouse": warehouse})
-    suites = {suite.asset_key: suite for suite in plan_suites(load_project(CRM_PROJECT))}
+    return warehouse, {suite.asset_key: suite for suite in plan_suites(load_project(CRM_PROJECT))}
+
+
+def test_identity_columns_are_read_as_hashes_or_presence_and_exactly_on_request(bad_crm):
+    warehouse, suites = bad_crm
 
     # accounts.account_id is a1, a1, null: unique and not_null tests read it as codes.
     hashed = read_suite_inputs(warehouse, suites[("accounts",)])
@@ -42,10 +48,9 @@ def test_identity_columns_are_read_as_hashes_or_presence_and_exactly_on_request(
     assert not presence.needs_exact_codes({"account_id"})
 
 
-def test_a_relationships_lookup_holds_each_value_its_parent_has_and_null_for_an_orphan(tmp_path):
-    warehouse = DuckDBResource(database=str(write_crm_warehouse(tmp_path / "w.duckdb", BAD_ACCOUNTS, BAD_ORDERS)))
-    dg.materialize(build_model_assets(CRM_PROJECT), resources={"warehouse": warehouse})
-    orders = {suite.asset_key: suite for suite in plan_suites(load_project(CRM_PROJECT))}[("stg_orders",)]
+def test_a_relationships_lookup_holds_each_value_its_parent_has_and_null_for_an_orphan(bad_crm):
+    warehouse, suites = bad_crm
+    orders = suites[("stg_orders",)]
 
     frame = read_suite_inputs(warehouse, orders).frame
     assert frame.sort_values("account_id")["account_id -> stg_accounts.account_id"].tolist() == ["a1", None]
