@@ -7,6 +7,7 @@ import time
 import pytest
 
 from loop_assets.apps.http import AppError, AppSession
+from loop_assets.apps.stripe import StripeClient
 from loop_assets_tests.apps.conftest import Reply
 
 FAST = {"backoff_base": 0.01, "backoff_cap": 0.05}
@@ -81,3 +82,43 @@ def test_post_without_idempotency_key_is_refused_before_sending(server):
     with pytest.raises(ValueError, match="Idempotency-Key"):
         session.request("POST", "/v1/customers/cus_1", data={"metadata[tier]": "gold"})
     assert server.received == []
+
+
+@pytest.fixture
+def proxy_env(monkeypatch):
+    """No proxy variable of the machine's own leaks into a test; returns monkeypatch to set them."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    return monkeypatch
+
+
+def test_proxy_set_in_the_environment_carries_the_apps_requests(server, proxy_env):
+    proxy_env.setenv("HTTP_PROXY", server.url)
+    server.script(Reply(200, {"tickets": []}))
+    session = AppSession("Zendesk", "http://acme.zendesk.invalid", **FAST)
+
+    assert session.request("GET", "/api/v2/tickets.json").json() == {"tickets": []}
+    [received] = server.received
+    assert (received.headers["Host"], received.path) == ("acme.zendesk.invalid", "/api/v2/tickets.json")
+
+
+def test_hosts_in_no_proxy_are_reached_directly(server, proxy_env):
+    proxy_env.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    proxy_env.setenv("NO_PROXY", "127.0.0.1")
+    server.script(Reply(200, {"ok": 1}))
+
+    assert AppSession("Zendesk", server.url, max_retries=0).request("GET", "/api/v2/users.json").json() == {"ok": 1}
+
+
+def test_a_netrc_entry_for_the_host_does_not_replace_stripes_bearer_key(server, tmp_path, monkeypatch):
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password not-the-key\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    server.script(Reply(200, {"id": "cus_1", "metadata": {"loop_tier": "high"}}))
+
+    StripeClient("sk_test_key", base_url=server.url).update_customer_metadata(
+        "cus_1", {"loop_tier": "high"}, idempotency_key="k1")
+
+    assert server.received[0].headers["Authorization"] == "Bearer sk_test_key"
