@@ -225,8 +225,8 @@ def warehouse(tmp_path) -> DuckDBResource:
     return DuckDBResource(database=str(tmp_path / "warehouse.duckdb"))
 
 
-# Each takes one to three minutes: started first, in pairs (`.ci/test` sends tests two at a time), one worker
-# takes the two `dagster dev` tests one after the other, the other the CLI runs and the benchmark, and the
+# Each takes one to four minutes: started first, in pairs (`.ci/test` sends tests two at a time), one worker
+# takes the two `dagster dev` tests one after the other, another the CLI runs and the benchmark, and the
 # quick tests fill in around them.
 SLOWEST = ("automation/test_loop_runs_itself.py", "ui/test_ui.py", "automation/test_backfill_cli.py",
            "benchmarks/test_benchmark_smoke.py")
