@@ -156,8 +156,8 @@ class AppSession:
 
     def _settle_environment(self) -> None:
         """Read the proxy, NO_PROXY and CA-bundle variables once, for the app's one host, with requests' own
-        rules. A session trusting the environment reads them again on every request (half a millisecond, a
-        third of the client's CPU per Stripe call), and its ~/.netrc lookup would replace Stripe's Bearer key."""
+        rules. A session trusting the environment reads them again on every request (nearly a millisecond here,
+        almost half the client's CPU per Stripe call), and its ~/.netrc lookup would replace Stripe's Bearer key."""
         settings = self._session.merge_environment_settings(self.base_url, {}, None, None, None)
         self._session.proxies, self._session.verify = settings["proxies"], settings["verify"]
         self._session.trust_env = False
