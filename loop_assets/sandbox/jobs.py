@@ -18,6 +18,7 @@ from .zendesk_http import ZendeskError
 from .zendesk_updates import apply_item
 
 MAX_ACTIVE_JOBS = 30  # Zendesk's limit of queued or running jobs per account
+UNFINISHED = "status in ('queued', 'working')"  # the condition of the store's `jobs_unfinished` index
 log = logging.getLogger(__name__)
 
 
@@ -25,7 +26,7 @@ def enqueue_job(store: Store, kind: str, items: list[dict]) -> dict:
     """Queue a bulk update of `kind` (ticket | organization) items, or Zendesk's 429 when too many are active."""
     job_id = secrets.token_hex(16)
     with store.transaction():
-        active = store.query("select count(*) from jobs where status in ('queued', 'working')")[0][0]
+        active = store.query(f"select count(*) from jobs where {UNFINISHED}")[0][0]
         if active >= MAX_ACTIVE_JOBS:
             raise ZendeskError(429, "TooManyJobs",
                                f"Number of simultaneous jobs limited to {MAX_ACTIVE_JOBS}; retry when some finish")
@@ -82,7 +83,7 @@ class JobWorker:
         store, settings = self.runtime.store(), self.runtime.settings
         now = time.time()
         queued, working = settings["job_queued_seconds"], settings["job_working_seconds"]
-        for job in store.query("select id, created, status from jobs where status in ('queued', 'working')"):
+        for job in store.query(f"select id, created, status from jobs where {UNFINISHED}"):
             if job["status"] == "queued" and now >= job["created"] + queued:
                 store.db.execute("update jobs set status = 'working' where id = ? and status = 'queued'", (job["id"],))
             elif job["status"] == "working" and now >= job["created"] + queued + working:

@@ -36,6 +36,8 @@ create table if not exists jobs (
     id text primary key, kind text not null, created real not null, status text not null,
     payload text not null, results text
 );
+-- The job worker looks for unfinished jobs every 50 ms; finished ones pile up (a large sync leaves 1,000+).
+create index if not exists jobs_unfinished on jobs (status) where status in ('queued', 'working');
 create table if not exists meta (key text primary key, value text not null);
 """
 

@@ -7,6 +7,7 @@ import time
 
 import requests
 
+from loop_assets.sandbox.jobs import UNFINISHED
 from loop_assets.sandbox.store import now
 
 from .seeds import seed_organization, seed_ticket
@@ -163,6 +164,13 @@ def test_a_job_accepted_before_a_restart_is_completed_by_the_next_server(sandbox
     job, _ = wait_for_job(sandbox, f"{sandbox.url}/zendesk/api/v2/job_statuses/left-over.json")
     assert job["results"][0]["success"] is True
     assert sandbox.call("zendesk", "GET", "/api/v2/tickets/1.json").json()["ticket"]["priority"] == "urgent"
+
+
+def test_looking_for_unfinished_jobs_reads_an_index_not_every_finished_job(sandbox):
+    # The worker looks every 50 ms; scanning 1,554 finished jobs took 3 ms, 6% of a core for nothing.
+    for sql in (f"select count(*) from jobs where {UNFINISHED}", f"select id, created, status from jobs where {UNFINISHED}"):
+        plan = " ".join(row["detail"] for row in sandbox.store.query(f"explain query plan {sql}"))
+        assert "jobs_unfinished" in plan, plan
 
 
 def test_requests_over_the_configured_limit_are_429s_with_retry_after_and_rate_headers(sandbox):
