@@ -9,6 +9,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -168,8 +169,9 @@ class AppSession:
             return path_or_url
         return self.base_url + "/" + path_or_url.lstrip("/")
 
-    def request(self, method: str, path_or_url: str, *, idempotent: bool = False, **kwargs) -> requests.Response:
-        """Send one request with retries; return a successful response whose JSON body (if any) is complete."""
+    def request(self, method: str, path_or_url: str, *, idempotent: bool = False, **kwargs) -> Any:
+        """Send one request with retries; return a successful response's JSON body, read whole and parsed once
+        (None when the app answers with no JSON)."""
         method = method.upper()
         headers = kwargs.get("headers") or {}
         if method in UNSAFE_METHODS and "Idempotency-Key" not in headers and not idempotent:
@@ -183,8 +185,8 @@ class AppSession:
             self.stats.count(calls=1)
             try:
                 response = self._session.request(method, url, **kwargs)
-                if response.ok and "json" in response.headers.get("Content-Type", ""):
-                    response.json()
+                # A body cut short fails to parse: parsing here lets it be retried like a broken read.
+                body = response.json() if response.ok and "json" in response.headers.get("Content-Type", "") else None
             except requests.RequestException as exc:
                 if not _failed_while_reading_body(exc) or body_retries == self.max_retries:
                     raise AppError(self.app, None, self._redact(str(exc)), request=described) from None
@@ -195,7 +197,7 @@ class AppSession:
                 time.sleep(backoff_delay(body_retries, self.backoff_base, self.backoff_cap))
                 continue
             if response.ok:
-                return response
+                return body
             raise self._error_for(response, described)
 
     def _error_for(self, response: requests.Response, described: str) -> AppError:

@@ -69,7 +69,7 @@ class StripeClient:
             query = {**(params or {}), "limit": page_size}
             if starting_after:
                 query["starting_after"] = starting_after
-            body = self._session.request("GET", f"/v1/{resource}", params=query).json()
+            body = self._session.request("GET", f"/v1/{resource}", params=query)
             records = body["data"]
             yield StripePage(records, bool(body["has_more"]))
             if not body["has_more"] or not records:
@@ -79,10 +79,9 @@ class StripeClient:
     def update_customer_metadata(self, customer_id: str, metadata: dict[str, str], *, idempotency_key: str) -> dict:
         """Set (or, with an empty value, unset) metadata keys on one customer; return the updated customer."""
         form = {f"metadata[{key}]": value for key, value in metadata.items()}
-        response = self._session.request(
+        return self._session.request(
             "POST",
             f"/v1/customers/{quote(customer_id, safe='')}",
             data=form,
             headers={"Idempotency-Key": idempotency_key},
         )
-        return response.json()

@@ -60,7 +60,7 @@ class ZendeskClient:
             resume = {"start_time": (state or {}).get("start_time", start_time)}
         target, params = path, resume
         while True:
-            body = self._session.request("GET", target, params=params).json()
+            body = self._session.request("GET", target, params=params)
             # after_cursor is present even at the end of the stream: it is where the next run resumes.
             if body.get("after_cursor"):
                 resume = {"cursor": body["after_cursor"]}
@@ -74,7 +74,7 @@ class ZendeskClient:
         requested = (state or {}).get("start_time", start_time)
         target, params = path, {"start_time": requested}
         while True:
-            body = self._session.request("GET", target, params=params).json()
+            body = self._session.request("GET", target, params=params)
             # An empty last page may carry no end_time: resume where this one started.
             end_time = body.get("end_time") or requested
             yield ExportPage(body[stream], {"start_time": end_time}, bool(body["end_of_stream"]))
@@ -92,7 +92,7 @@ class ZendeskClient:
         path = f"/api/v2/{resource}.json"
         target, params = path, {"page[size]": PAGE_SIZE}
         while True:
-            body = self._session.request("GET", target, params=params).json()
+            body = self._session.request("GET", target, params=params)
             yield body[resource]
             meta = body.get("meta") or {}
             # links.next can be present on the last page; only has_more says whether one follows.
@@ -116,12 +116,12 @@ class ZendeskClient:
             raise ValueError(f"Zendesk {resource}/update_many takes at most {UPDATE_MANY_LIMIT} records, "
                              f"got {len(items)}: split the batch")
         # PUT of absolute values: resending the same batch leaves the same result, so retries are safe.
-        response = self._session.request("PUT", f"/api/v2/{resource}/update_many.json", json={resource: items})
-        return response.json()["job_status"]
+        body = self._session.request("PUT", f"/api/v2/{resource}/update_many.json", json={resource: items})
+        return body["job_status"]
 
     def job_status(self, job_id: str) -> dict:
         """The current job_status of a queued bulk job."""
-        return self._session.request("GET", f"/api/v2/job_statuses/{job_id}.json").json()["job_status"]
+        return self._session.request("GET", f"/api/v2/job_statuses/{job_id}.json")["job_status"]
 
     def wait_for_job(self, job_id: str, *, timeout: float = 120, poll: float = 0.5) -> dict:
         """Poll a bulk job until it is completed, failed or killed; return that final job_status."""
