@@ -124,13 +124,17 @@ class ZendeskClient:
         return self._session.request("GET", f"/api/v2/job_statuses/{job_id}.json")["job_status"]
 
     def wait_for_job(self, job_id: str, *, timeout: float = 120, poll: float = 0.5) -> dict:
-        """Poll a bulk job until it is completed, failed or killed; return that final job_status."""
+        """Poll a bulk job until it is completed, failed or killed; return that final job_status.
+
+        The first look is one interval after the call: a job just queued is not finished yet, and every look
+        counts against the account's rate limit.
+        """
         deadline = time.monotonic() + timeout
         while True:
+            time.sleep(poll)
             status = self.job_status(job_id)
             if status["status"] in FINISHED_JOB_STATUSES:
                 return status
             if time.monotonic() >= deadline:
                 raise AppError("Zendesk", None, f"job {job_id} still {status['status']} after {timeout:g} s",
                                request=f"GET /api/v2/job_statuses/{job_id}.json")
-            time.sleep(poll)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from loop_assets.apps.http import AppError
@@ -106,6 +108,18 @@ def test_update_many_puts_per_record_values_and_wait_for_job_polls_until_complet
     assert server.received[0].method == "PUT"
     assert server.received[0].body == {"tickets": [{"id": 1, "priority": "high"}, {"id": 2, "priority": "low"}]}
     assert [r.path for r in server.received[1:]] == ["/api/v2/job_statuses/job1.json"] * 2
+
+
+def test_wait_for_job_asks_once_a_poll_interval_has_passed_not_right_after_queuing(server):
+    done = {"id": "job1", "status": "completed", "total": 1, "progress": 1, "results": [{"id": 1, "success": True}]}
+    server.script(Reply(200, {"job_status": done}))
+
+    started = time.monotonic()
+    final = client_for(server).wait_for_job("job1", poll=0.3)
+
+    assert final["status"] == "completed"
+    assert time.monotonic() - started >= 0.3
+    assert len(server.received) == 1
 
 
 def test_update_many_over_100_records_is_refused_before_sending(server):
