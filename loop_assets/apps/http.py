@@ -171,7 +171,7 @@ class AppSession:
 
     def request(self, method: str, path_or_url: str, *, idempotent: bool = False, **kwargs) -> Any:
         """Send one request with retries; return a successful response's JSON body, read whole and parsed once
-        (None when the app answers with no JSON)."""
+        (None when the answer has no body). A success with a body that is not JSON raises AppError."""
         method = method.upper()
         headers = kwargs.get("headers") or {}
         if method in UNSAFE_METHODS and "Idempotency-Key" not in headers and not idempotent:
@@ -185,8 +185,9 @@ class AppSession:
             self.stats.count(calls=1)
             try:
                 response = self._session.request(method, url, **kwargs)
+                is_json = "json" in response.headers.get("Content-Type", "")
                 # A body cut short fails to parse: parsing here lets it be retried like a broken read.
-                body = response.json() if response.ok and "json" in response.headers.get("Content-Type", "") else None
+                body = response.json() if response.ok and is_json else None
             except requests.RequestException as exc:
                 if not _failed_while_reading_body(exc) or body_retries == self.max_retries:
                     raise AppError(self.app, None, self._redact(str(exc)), request=described) from None
@@ -196,6 +197,8 @@ class AppSession:
                 log.warning("%s %s: response body cut short (%s); retrying", self.app, described, type(exc).__name__)
                 time.sleep(backoff_delay(body_retries, self.backoff_base, self.backoff_cap))
                 continue
+            if response.ok and not is_json and response.content:
+                raise self._not_json(response, described)
             if response.ok:
                 return body
             raise self._error_for(response, described)
@@ -205,6 +208,13 @@ class AppSession:
         if response.status_code in (401, 403):
             return AppAuthError(self.app, response.status_code, message, request=described, hint=self.auth_hint)
         return AppError(self.app, response.status_code, message, request=described)
+
+    def _not_json(self, response: requests.Response, described: str) -> AppError:
+        """A success whose body is not JSON (a proxy's or a login page, a wrong base URL): nothing to parse."""
+        content_type = response.headers.get("Content-Type") or "no Content-Type"
+        message = (f"the answer is {content_type}, not JSON: {response.text.strip()[:200]!r}. "
+                   f"Check the app's base URL ({self.base_url}) and any proxy between.")
+        return AppError(self.app, response.status_code, self._redact(message), request=described)
 
     def _redact(self, text: str) -> str:
         for secret in self._secrets:

@@ -84,9 +84,9 @@ class ScriptedServer:
                 reply = server._reply_to(received)
                 payload = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
                 self.send_response(reply.status)
-                self.send_header("Content-Type", "application/json")
+                headers = {"Content-Type": "application/json", **reply.headers}
                 self.send_header("Content-Length", str(len(payload)))
-                for name, value in reply.headers.items():
+                for name, value in headers.items():
                     self.send_header(name, value)
                 self.end_headers()
                 if reply.drop_after is None:

@@ -66,6 +66,27 @@ def test_client_errors_are_not_retried_and_carry_the_error_description(server):
     assert (session.stats.calls, len(server.received)) == (1, 1)
 
 
+def test_a_success_that_is_not_json_names_the_app_the_request_and_what_came_back(server):
+    page = b"<html><body>Sign in to the proxy as sk_test_secret</body></html>"
+    server.script(Reply(200, page, headers={"Content-Type": "text/html"}))
+    session = AppSession("Stripe", server.url, headers={"Authorization": "Bearer sk_test_secret"}, **FAST)
+
+    with pytest.raises(AppError) as raised:
+        session.request("GET", "/v1/customers")
+
+    assert (raised.value.app, raised.value.status, raised.value.request) == ("Stripe", 200, "GET /v1/customers")
+    assert "text/html, not JSON: '<html><body>Sign in to the proxy as [redacted]" in str(raised.value)
+    assert "sk_test_secret" not in str(raised.value)
+    assert session.stats.calls == 1
+
+
+def test_a_success_with_no_body_returns_none(server):
+    server.script(Reply(204, b"", headers={"Content-Type": "text/plain"}))
+    session = AppSession("Segment", server.url, **FAST)
+
+    assert session.request("POST", "/v1/batch", json={"batch": []}, idempotent=True) is None
+
+
 def test_unreachable_app_raises_app_error_after_retries():
     session = AppSession("Zendesk", "http://127.0.0.1:9", max_retries=1, **FAST)
 
