@@ -8,6 +8,7 @@ import dagster as dg
 import pydantic
 
 from ..warehouse import OWNERS, POOL, ensure_state_tables
+from .event_log import LOG_STREAM, EventLog
 from .landing import Counts, Page, checked_pages, ensure_table, land_pages, read_state, table_name
 from .prefetch import grouped_prefetch
 from .segment_lines import checked_calls
@@ -26,12 +27,13 @@ class ExtractConfig(dg.Config):
     )
 
 
-def _pages(context, spec: StreamSpec, state: dict | None) -> tuple[Iterator[Page], object]:
+def _pages(context, conn, spec: StreamSpec, state: dict | None) -> tuple[Iterator[Page], object]:
     """The page iterator for one stream, and the client whose call statistics it reports."""
     if spec.app == "stripe":
         client = context.resources.stripe.client()
-        walk = stripe_event_log_pages if spec.style == "stripe_events" else stripe_object_pages
-        return walk(client, spec, state), client
+        if spec.style == "stripe_events":
+            return stripe_event_log_pages(client, spec, state), client
+        return stripe_object_pages(client, spec, state, EventLog(conn)), client
     client = context.resources.zendesk.client()
     return zendesk_export_pages(client, spec, state), client
 
@@ -69,9 +71,12 @@ def _log_quarantine(context, spec: StreamSpec, counts: Counts) -> None:
 
 
 def build_api_extract(spec: StreamSpec) -> dg.AssetsDefinition:
+    # Stripe object streams replay the landed event log after their first full list (event_log.py).
+    deps = [dg.AssetKey(["raw", LOG_STREAM])] if spec.style == "stripe_objects" else []
+
     @dg.asset(
         key=["raw", spec.key], group_name="raw", kinds={spec.app, "duckdb"}, description=spec.description,
-        pool=POOL, required_resource_keys={"warehouse", spec.app}, owners=OWNERS,
+        pool=POOL, required_resource_keys={"warehouse", spec.app}, owners=OWNERS, deps=deps,
     )
     def extract(context: dg.AssetExecutionContext, config: ExtractConfig) -> dg.MaterializeResult:
         started = time.monotonic()
@@ -80,7 +85,7 @@ def build_api_extract(spec: StreamSpec) -> dg.AssetsDefinition:
             ensure_state_tables(conn)
             ensure_table(conn, spec)
             before = None if config.full_refresh else read_state(conn, spec.key)
-            pages, client = _pages(context, spec, before)
+            pages, client = _pages(context, conn, spec, before)
             for group in grouped_prefetch(checked_pages(spec, pages)):
                 land_pages(conn, spec, group, counts, stream=spec.key, run_id=context.run.run_id)
             _log_quarantine(context, spec, counts)

@@ -92,7 +92,8 @@ def checked_pages(spec: StreamSpec, pages: Iterator[Page]) -> Iterator[CheckedPa
     for page in pages:
         rows, rejects = [], []
         for i, record in enumerate(page.records):
-            raw = json.dumps(record, separators=(",", ":"), sort_keys=True)
+            arrived = record.raw if isinstance(record, MalformedRecord) else record
+            raw = json.dumps(arrived, separators=(",", ":"), sort_keys=True)
             try:
                 if isinstance(record, MalformedRecord):
                     raise record

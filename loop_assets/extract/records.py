@@ -9,7 +9,12 @@ from typing import Any
 
 
 class MalformedRecord(ValueError):
-    """A record that breaks the stream's schema; its message names the field and what was wrong."""
+    """A record that breaks the stream's schema; its message names the field and what was wrong. Standing in
+    for a record on a page, it keeps what arrived in its place as `raw`."""
+
+    def __init__(self, message: str, raw: Any = None):
+        super().__init__(message)
+        self.raw = raw
 
 
 def _epoch(value: Any) -> datetime:

@@ -13,8 +13,8 @@ from datetime import date
 from ..apps.segment import SegmentLanding
 from ..apps.stripe import StripeClient
 from ..apps.zendesk import ZendeskClient
+from .event_log import EventLog
 from .landing import Page
-from .records import MalformedRecord
 from .segment_lines import LinePage
 from .specs import StreamSpec
 
@@ -23,11 +23,11 @@ STRIPE_EVENT_RETENTION = 30 * 86400 - 3600
 SEGMENT_BATCH = 20_000
 
 
-def stripe_object_pages(client: StripeClient, spec: StreamSpec, state: dict | None) -> Iterator[Page]:
-    """A full list the first time (snapshot as of its start), then only the objects that events say changed."""
-    now = int(time.time())
-    if state is None or (state["phase"] == "events" and state["since"] < now - STRIPE_EVENT_RETENTION):
-        state = {"phase": "list", "as_of": now}
+def stripe_object_pages(client: StripeClient, spec: StreamSpec, state: dict | None, log: EventLog) -> Iterator[Page]:
+    """A full list the first time (snapshot as of its start), then the changes the landed event log holds;
+    listed again when the log has a gap past the stream's cursor."""
+    if state is None or (state["phase"] == "events" and state["since"] < log.complete_since):
+        state = {"phase": "list", "as_of": int(time.time())}
     if state["phase"] == "list":
         as_of = state["as_of"]
         pages = client.list_pages(spec.resource, dict(spec.list_params), starting_after=state.get("starting_after"))
@@ -37,42 +37,26 @@ def stripe_object_pages(client: StripeClient, spec: StreamSpec, state: dict | No
                      else {"phase": "events", "since": as_of})
             yield Page(f"GET /v1/{spec.resource}", page.records, after, versions=[as_of] * len(page.records))
         state = {"phase": "events", "since": as_of}
-    yield from _stripe_event_pages(client, spec, state)
+    yield from log.replay(spec, state)
 
 
 def stripe_event_log_pages(client: StripeClient, spec: StreamSpec, state: dict | None) -> Iterator[Page]:
-    """The event log itself, from the newest event already landed."""
-    yield from _stripe_event_pages(client, spec, state or {"phase": "events", "since": 0})
-
-
-def _stripe_event_pages(client: StripeClient, spec: StreamSpec, state: dict) -> Iterator[Page]:
+    """The event log, from the newest event already landed. Its cursor keeps since when the landed log is
+    complete: a walk starting past Stripe's retention has lost the events before it."""
+    state = state or {"phase": "events", "since": 0}
+    since, high = state["since"], state.get("high", state["since"])
+    horizon = int(time.time()) - STRIPE_EVENT_RETENTION
+    complete = max(state.get("complete_since", 0), horizon if since < horizon else 0)
     # created[gte] rather than [gt]: events of the last landed second may still have been arriving; the
     # upsert by id makes seeing them twice harmless.
-    since, high = state["since"], state.get("high", state["since"])
-    params: dict = {"created[gte]": since}
-    if spec.event_types:
-        params["types[]"] = list(spec.event_types)
-    for page in client.list_pages("events", params, starting_after=state.get("starting_after")):
-        records, versions = [], []
-        for event in page.records:
-            created = event.get("created") if isinstance(event, dict) else None
-            if isinstance(created, int):
-                high = max(high, created)
-            if not spec.event_types:
-                records.append(event)
-                versions.append(created if isinstance(created, int) else 0)
-                continue
-            obj = (event.get("data") or {}).get("object") if isinstance(event, dict) else None
-            if not isinstance(obj, dict) or not isinstance(created, int):
-                records.append(MalformedRecord(f"event {event.get('id') if isinstance(event, dict) else event!r} "
-                                               "has no data.object or no integer created"))
-            else:
-                records.append(obj)
-            versions.append(created if isinstance(created, int) else 0)
+    for page in client.list_pages("events", {"created[gte]": since}, starting_after=state.get("starting_after")):
+        versions = [event.get("created") if isinstance(event, dict) else None for event in page.records]
+        high = max([high, *(v for v in versions if isinstance(v, int))])
         last_id = page.records[-1].get("id") if page.records else None
         after = ({"phase": "events", "since": since, "high": high, "starting_after": last_id} if page.has_more
                  else {"phase": "events", "since": high})
-        yield Page("GET /v1/events", records, after, versions=versions)
+        yield Page("GET /v1/events", page.records, {**after, "complete_since": complete},
+                   versions=[v if isinstance(v, int) else 0 for v in versions])
 
 
 def zendesk_export_pages(client: ZendeskClient, spec: StreamSpec, state: dict | None) -> Iterator[Page]:

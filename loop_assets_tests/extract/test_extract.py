@@ -250,3 +250,76 @@ def test_run_killed_mid_pagination_resumes_without_loss_or_duplicates(paged_sand
     assert meta["cursor_before"]["phase"] == "list"
     assert meta["rows_fetched"] == len(expected) - 200
     assert landed(warehouse, "stripe__charges") == expected
+
+
+STRIPE_OBJECT_STREAMS = [s.key for s in STREAMS if s.style == "stripe_objects"]
+STRIPE_KEYS = ["stripe__events", *STRIPE_OBJECT_STREAMS]
+CUSTOMER_EVENTS = next(s.event_types for s in STREAMS if s.key == "stripe__customers")
+
+
+def patch_cursor(warehouse, key: str, **fields) -> None:
+    with warehouse.get_connection() as conn:
+        conn.execute("update loop.extract_state set state = json_merge_patch(state, ?) where stream = ?",
+                     [json.dumps(fields), key])
+
+
+def test_object_streams_take_their_changes_from_the_landed_event_log_not_the_api(sandbox, warehouse):
+    extract(sandbox, warehouse, STRIPE_KEYS)
+    sandbox.admin("POST", "activity", {"minutes": 240})
+    result = extract(sandbox, warehouse, STRIPE_KEYS)
+
+    assert metadata(result, "stripe__events")["api_calls"] >= 1
+    replayed = 0
+    for key in STRIPE_OBJECT_STREAMS:
+        meta = metadata(result, key)
+        assert meta["api_calls"] == 0, key
+        assert landed(warehouse, key) == sandbox_records(sandbox, key), key
+        replayed += meta["rows_fetched"]
+    assert replayed > 0
+
+
+def test_a_stream_whose_cursor_is_past_stripes_retention_replays_the_log_while_the_log_is_complete(
+        sandbox, warehouse):
+    extract(sandbox, warehouse, STRIPE_KEYS)
+    month_ago = int(time.time()) - 31 * 86400
+    # The log has been landed without a gap for longer than the customers stream has been idle.
+    patch_cursor(warehouse, "stripe__events", complete_since=month_ago - 86400)
+    patch_cursor(warehouse, "stripe__customers", since=month_ago)
+    sandbox.admin("POST", "activity", {"minutes": 240})
+    result = extract(sandbox, warehouse, ["stripe__events", "stripe__customers"])
+
+    meta = metadata(result, "stripe__customers")
+    assert (meta["cursor_before"]["phase"], meta["api_calls"]) == ("events", 0)
+    assert landed(warehouse, "stripe__customers") == sandbox_records(sandbox, "stripe__customers")
+
+
+def test_a_gap_in_the_event_log_makes_the_object_streams_behind_it_list_again(sandbox, warehouse):
+    extract(sandbox, warehouse, STRIPE_KEYS)
+    # The loop was off for a month: Stripe no longer has the events between the cursors and now.
+    month_ago = int(time.time()) - 31 * 86400
+    for key in ("stripe__events", "stripe__customers"):
+        patch_cursor(warehouse, key, since=month_ago)
+    sandbox.admin("POST", "activity", {"minutes": 240})
+    result = extract(sandbox, warehouse, ["stripe__events", "stripe__customers"])
+
+    log_cursor = metadata(result, "stripe__events")["cursor_after"]
+    assert log_cursor["complete_since"] > month_ago
+    meta = metadata(result, "stripe__customers")
+    assert meta["cursor_before"]["since"] == month_ago
+    assert meta["rows_fetched"] >= len(sandbox_records(sandbox, "stripe__customers"))
+    assert landed(warehouse, "stripe__customers") == sandbox_records(sandbox, "stripe__customers")
+
+
+def test_an_event_without_its_object_is_quarantined_by_the_stream_that_replays_it(sandbox, warehouse):
+    extract(sandbox, warehouse, STRIPE_KEYS)
+    with warehouse.get_connection() as conn:
+        [(event_id,)] = conn.execute(
+            "update raw.stripe__events set data = '{\"previous_attributes\": {}}', created = now() "
+            "where id = (select max(id) from raw.stripe__events where list_contains(?, type)) returning id",
+            [list(CUSTOMER_EVENTS)]).fetchall()
+    result = extract(sandbox, warehouse, ["stripe__customers"])
+
+    assert metadata(result, "stripe__customers")["rows_quarantined"] == 1
+    with warehouse.get_connection() as conn:
+        [(source, reason)] = conn.execute("select source, reason from loop.quarantine").fetchall()
+    assert (source, reason) == ("raw.stripe__events", f"event {event_id} has no data.object")
