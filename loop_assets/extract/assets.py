@@ -27,13 +27,14 @@ class ExtractConfig(dg.Config):
     )
 
 
-def _pages(context, conn, spec: StreamSpec, state: dict | None) -> tuple[Iterator[Page], object]:
-    """The page iterator for one stream, and the client whose call statistics it reports."""
+def _pages(context, spec: StreamSpec, state: dict | None, log: EventLog | None) -> tuple[Iterator[Page], object]:
+    """The page iterator for one stream, and the client whose call statistics it reports; a Stripe object
+    stream replays `log` past its first list."""
     if spec.app == "stripe":
         client = context.resources.stripe.client()
         if spec.style == "stripe_events":
             return stripe_event_log_pages(client, spec, state), client
-        return stripe_object_pages(client, spec, state, EventLog(conn)), client
+        return stripe_object_pages(client, spec, state, log), client
     client = context.resources.zendesk.client()
     return zendesk_export_pages(client, spec, state), client
 
@@ -85,12 +86,14 @@ def build_api_extract(spec: StreamSpec) -> dg.AssetsDefinition:
             ensure_state_tables(conn)
             ensure_table(conn, spec)
             before = None if config.full_refresh else read_state(conn, spec.key)
-            pages, client = _pages(context, conn, spec, before)
+            log = EventLog(conn) if spec.style == "stripe_objects" else None
+            pages, client = _pages(context, spec, before, log)
             for group in grouped_prefetch(checked_pages(spec, pages)):
                 land_pages(conn, spec, group, counts, stream=spec.key, run_id=context.run.run_id)
             _log_quarantine(context, spec, counts)
+            replayed = {"rows_replayed": log.replayed} if log else {}
             return dg.MaterializeResult(metadata=_metadata(
-                conn, spec, counts, started, api_calls=client.stats.calls, retries=client.stats.retries,
+                conn, spec, counts, started, api_calls=client.stats.calls, retries=client.stats.retries, **replayed,
                 cursor_before=dg.MetadataValue.json(before or {}),
                 cursor_after=dg.MetadataValue.json(read_state(conn, spec.key) or {}),
             ))

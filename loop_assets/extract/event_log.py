@@ -27,6 +27,7 @@ class EventLog:
     def __init__(self, conn):
         self.conn = conn
         self.complete_since = (read_state(conn, LOG_STREAM) or {}).get("complete_since", 0)
+        self.replayed = 0  # events read back so far, reported as the stream's rows_replayed
 
     def replay(self, spec: StreamSpec, state: dict) -> Iterator[Page]:
         """Pages of the objects the stream's events carry, from `state["since"]` on. Inclusive: events of the
@@ -40,6 +41,7 @@ class EventLog:
             while rows := cursor.fetchmany(REPLAY_PAGE):
                 records = [_object_of(event_id, obj) for event_id, _, obj in rows]
                 versions = [created for _, created, _ in rows]
+                self.replayed += len(rows)
                 yield Page(f"raw.{LOG_STREAM}", records, {"phase": "events", "since": versions[-1]}, versions=versions)
         finally:
             cursor.close()
