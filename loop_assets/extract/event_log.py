@@ -12,6 +12,8 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..transform.catalog import existing_kind
+from ..transform.relation import Relation
 from .landing import Page, read_state
 from .records import MalformedRecord
 from .specs import STREAMS, StreamSpec
@@ -35,7 +37,7 @@ class EventLog:
         # Its own connection: pages are read on the prefetch thread while the landing one writes.
         cursor = self.conn.cursor()
         try:
-            if not self._landed(cursor):
+            if existing_kind(cursor, Relation("raw", LOG_STREAM)) is None:
                 return
             cursor.execute(REPLAY_SQL.read_text(), {"types": list(spec.event_types), "since": state["since"]})
             while rows := cursor.fetchmany(REPLAY_PAGE):
@@ -45,11 +47,6 @@ class EventLog:
                 yield Page(f"raw.{LOG_STREAM}", records, {"phase": "events", "since": versions[-1]}, versions=versions)
         finally:
             cursor.close()
-
-    @staticmethod
-    def _landed(cursor) -> bool:
-        return bool(cursor.execute("select count(*) from information_schema.tables "
-                                   "where table_schema = 'raw' and table_name = ?", [LOG_STREAM]).fetchone()[0])
 
 
 def _object_of(event_id: str, text: str | None) -> dict | MalformedRecord:

@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..transform.catalog import existing_kind
+from ..transform.relation import Relation
 from ..warehouse import quote
 from .specs import SyncSpec
 
@@ -49,7 +51,7 @@ def diff_against_delivered(conn, spec: SyncSpec) -> tuple[dict[str, int], list[C
 
 def read_back(conn, spec: SyncSpec) -> list[tuple[Change, dict]]:
     """Rows whose app record was extracted after the loop's last confirmed push, with that record."""
-    if spec.raw is None or not _raw_exists(conn, spec.raw):
+    if spec.raw is None or existing_kind(conn, Relation("raw", spec.raw)) is None:
         return []
     conn.execute(
         f"create or replace temp view sync_app as select cast(id as varchar) as key, _loop_raw as record, "
@@ -57,11 +59,6 @@ def read_back(conn, spec: SyncSpec) -> list[tuple[Change, dict]]:
     )
     rows = conn.execute((SQL / "readback.sql").read_text(), {"sync": spec.name}).fetchall()
     return [(_change(row[:-1]), json.loads(row[-1])) for row in rows]
-
-
-def _raw_exists(conn, table: str) -> bool:
-    return bool(conn.execute("select count(*) from information_schema.tables where table_schema = 'raw' "
-                             "and table_name = ?", [table]).fetchone()[0])
 
 
 def _change(row) -> Change:
