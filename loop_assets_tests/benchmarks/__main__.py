@@ -25,7 +25,7 @@ from loop_assets_tests.conftest import start_sandbox
 from .fetch_limit import fetch_and_discard
 from .model_build import compiled_sql_only, dbt_run
 from .peers import ensure_peers_venv, run_peer_script
-from .report import format_table, summarize, write_results
+from .report import format_slowest_steps, format_table, summarize, write_results
 from .sandbox_data import fresh_copy, landed_days, pristine_data
 from .scales import SCALES
 from .sync_diff import time_diff
@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> None:
     write_results(output, args.scale, measured, rows)
     partial_path(root, args.scale).unlink(missing_ok=True)
     print(format_table(rows))
+    print()
+    print(format_slowest_steps(measured["incremental_loop"], "where the incremental loop's time goes"))
     print(f"\nresults: {output}")
 
 

@@ -65,6 +65,19 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def format_slowest_steps(loop_pass: dict, title: str, count: int = 12) -> str:
+    """The pass's slowest Dagster steps with their phase and share of the pass; the rest is the other
+    steps and the runs' own start and finish."""
+    total = loop_pass["total_s"]
+    steps = sorted(((seconds, phase, step) for phase, by_step in loop_pass["steps_s"].items()
+                    for step, seconds in by_step.items()), reverse=True)[:count]
+    lines = [f"{title}: {total:,.1f} s", f"{'step':<52} {'phase':<16} {'s':>8} {'share':>6}"]
+    lines += [f"{step:<52} {phase:<16} {seconds:>8.1f} {seconds / total:>6.1%}" for seconds, phase, step in steps]
+    rest = total - sum(seconds for seconds, _, _ in steps)
+    lines.append(f"{'everything else (other steps, starting the runs)':<69} {rest:>8.1f} {rest / total:>6.1%}")
+    return "\n".join(lines)
+
+
 def _number(value: float | None) -> str:
     if value is None:
         return "-"
