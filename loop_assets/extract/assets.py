@@ -13,7 +13,8 @@ from .landing import Counts, Page, checked_pages, ensure_table, land_pages, read
 from .prefetch import grouped_prefetch
 from .segment_lines import checked_calls
 from .specs import STREAMS, StreamSpec
-from .streams import segment_file_pages, stripe_event_log_pages, stripe_object_pages, zendesk_export_pages
+from .streams import (landed_files, segment_file_pages, stripe_event_log_pages, stripe_object_pages,
+                      zendesk_export_pages)
 
 SEGMENT_START = "2026-01-01"
 segment_days = dg.DailyPartitionsDefinition(start_date=SEGMENT_START, end_offset=1)
@@ -107,23 +108,27 @@ def build_segment_extract(spec: StreamSpec) -> dg.AssetsDefinition:
         pool=POOL, required_resource_keys={"warehouse", "segment"}, owners=OWNERS,
         partitions_def=segment_days, backfill_policy=dg.BackfillPolicy.single_run(),
     )
-    def extract(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    def extract(context: dg.AssetExecutionContext, config: ExtractConfig) -> dg.MaterializeResult:
         started = time.monotonic()
         counts = Counts()
         landing = context.resources.segment.landing()
-        files = 0
+        files = already_landed = 0
         with context.resources.warehouse.get_connection() as conn:
             ensure_state_tables(conn)
             ensure_table(conn, spec)
             for key in context.partition_keys:
                 stream = f"{spec.key}/{key}"
                 day = date.fromisoformat(key)
-                files += len(landing.files(day))
-                for group in grouped_prefetch(checked_calls(spec, segment_file_pages(landing, day))):
+                landed = frozenset() if config.full_refresh else landed_files(read_state(conn, stream))
+                names = [path.name for path in landing.files(day)]
+                files += sum(name not in landed for name in names)
+                already_landed += sum(name in landed for name in names)
+                for group in grouped_prefetch(checked_calls(spec, segment_file_pages(landing, day, landed))):
                     land_pages(conn, spec, group, counts, stream=stream, run_id=context.run.run_id)
             _log_quarantine(context, spec, counts)
             return dg.MaterializeResult(metadata=_metadata(
-                conn, spec, counts, started, files=files, days=len(context.partition_keys),
+                conn, spec, counts, started, files=files, files_already_landed=already_landed,
+                days=len(context.partition_keys),
             ))
 
     return extract

@@ -65,30 +65,44 @@ def zendesk_export_pages(client: ZendeskClient, spec: StreamSpec, state: dict | 
         yield Page(f"GET /api/v2/incremental/{spec.resource}", page.records, page.state)
 
 
-def segment_file_pages(landing: SegmentLanding, day: date) -> Iterator[LinePage]:
-    """Every line of the landing files of one received day, in pages of up to SEGMENT_BATCH lines across
-    files (a day holds many small hourly files); a file cut short keeps its lines and marks the break."""
-    batch = _SegmentBatch(day)
+def segment_file_pages(landing: SegmentLanding, day: date, landed: frozenset[str]) -> Iterator[LinePage]:
+    """Every line of the landing files of one received day not among `landed` (files already read whole), in
+    pages of up to SEGMENT_BATCH lines across files (a day holds many small hourly files). Each page's
+    cursor names the files read whole so far: Segment never changes a file it has written, so a late file
+    for an old day costs its own lines, not the day's. A file cut short keeps its lines, marks the break
+    and is read again next time."""
+    batch = _SegmentBatch(day, sorted(landed))
     for path in landing.files(day):
+        if path.name in landed:
+            continue
         line_no = 0
         try:
             for line_no, text in landing.read_lines(path):
-                batch.add(text, path, line_no)
+                # Checked before adding, so a page that ends a file is cut after the file counts as read.
                 if len(batch.lines) >= SEGMENT_BATCH:
                     yield batch.page()
-                    batch = _SegmentBatch(day)
+                    batch = _SegmentBatch(day, batch.done)
+                batch.add(text, path, line_no)
         except ValueError as exc:
             # A cut-off file keeps the lines read so far; the break itself is quarantined, not skipped.
             batch.add(f"<unreadable from line {line_no + 1} of {path.name}>", path, line_no + 1, broken=str(exc))
+        else:
+            batch.done.append(path.name)
     if batch.lines:
         yield batch.page()
 
 
-class _SegmentBatch:
-    """Lines gathered for one page, with their `file:line` positions."""
+def landed_files(state: dict | None) -> frozenset[str]:
+    """The files of a Segment day its cursor says were read whole (none for a cursor from before they were kept)."""
+    return frozenset((state or {}).get("done", []))
 
-    def __init__(self, day: date):
+
+class _SegmentBatch:
+    """Lines gathered for one page, with their `file:line` positions, and the day's files read whole."""
+
+    def __init__(self, day: date, done: list[str]):
         self.day = day
+        self.done = list(done)
         self.lines, self.positions, self.broken = [], [], {}
         self.last = None
 
@@ -101,5 +115,5 @@ class _SegmentBatch:
 
     def page(self) -> LinePage:
         path, line_no = self.last
-        state = {"day": self.day.isoformat(), "file": path.name, "line": line_no}
+        state = {"day": self.day.isoformat(), "file": path.name, "line": line_no, "done": self.done}
         return LinePage(str(path.parent), self.lines, self.positions, state, self.broken)

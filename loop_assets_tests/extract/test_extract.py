@@ -16,7 +16,7 @@ from loop_assets.extract.specs import STREAMS
 from loop_assets.resources import StripeResource
 from loop_assets.sandbox import credentials
 from loop_assets.sandbox.generator import generate
-from loop_assets.sandbox.segment_landing import day_ms
+from loop_assets.sandbox.segment_landing import day_ms, write_landing_file
 from loop_assets.sandbox.store import open_store
 from loop_assets_tests.conftest import kill_run_when_fault_fires, start_sandbox
 
@@ -233,6 +233,34 @@ def test_segment_day_partitions_land_each_message_once_and_quarantine_bad_lines(
     assert metadata(again, "segment__events")["rows_inserted"] == 0
     with duckdb.connect(warehouse.database) as conn:
         assert conn.execute('select count(*) from raw."segment__events"').fetchone()[0] == len(valid)
+
+
+def segment_day(sandbox, warehouse, day: str, *, full_refresh: bool = False) -> dict:
+    result = dg.materialize([ASSETS["segment__events"]], resources={"warehouse": warehouse, **sandbox.resources()},
+                            partition_key=day, run_config={"ops": {"raw__segment__events": {"config": {
+                                "full_refresh": full_refresh}}}})
+    return metadata(result, "segment__events")
+
+
+def test_a_segment_day_run_again_reads_only_the_files_that_arrived_since(sandbox, warehouse):
+    day = segment_partitions(sandbox)[-1]
+    first = segment_day(sandbox, warehouse, day)
+    midnight = datetime.fromisoformat(day).replace(tzinfo=timezone.utc).timestamp()
+    late = [json.dumps({"type": "track", "event": "Signed In", "userId": "u-late", "messageId": f"late-{i}",
+                        "timestamp": f"{day}T23:00:00Z", "receivedAt": f"{day}T23:59:0{i}Z"}) for i in range(3)]
+    write_landing_file(sandbox.state_dir, credentials.SEGMENT_SOURCE_ID, late, received_at=midnight + 86000,
+                       name="late-arrival")
+
+    again = segment_day(sandbox, warehouse, day)
+    assert (again["files"], again["files_already_landed"]) == (1, first["files"])
+    assert (again["rows_fetched"], again["rows_inserted"]) == (3, 3)
+    # A full refresh reads the whole day again and lands nothing twice.
+    full = segment_day(sandbox, warehouse, day, full_refresh=True)
+    assert full["rows_fetched"] == first["rows_fetched"] + 3 and full["rows_inserted"] == 0
+    valid, _ = landing_calls(sandbox, [day])
+    with warehouse.get_connection() as conn:
+        ids = {r[0] for r in conn.execute('select message_id from raw."segment__events"').fetchall()}
+    assert ids == set(valid)
 
 
 def test_run_killed_mid_pagination_resumes_without_loss_or_duplicates(paged_sandbox, warehouse, tmp_path):
