@@ -78,7 +78,7 @@ def segment_file_pages(landing: SegmentLanding, day: date, landed: frozenset[str
         line_no = 0
         try:
             for line_no, text in landing.read_lines(path):
-                # Checked before adding, so a page that ends a file is cut after the file counts as read.
+                # Cut before adding a line: a page that ends a file goes out once the file counts as read.
                 if len(batch.lines) >= SEGMENT_BATCH:
                     yield batch.page()
                     batch = _SegmentBatch(day, batch.done)
