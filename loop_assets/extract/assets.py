@@ -13,8 +13,8 @@ from .landing import Counts, Page, checked_pages, ensure_table, land_pages, read
 from .prefetch import grouped_prefetch
 from .segment_lines import checked_calls
 from .specs import STREAMS, StreamSpec
-from .streams import (landed_files, segment_file_pages, stripe_event_log_pages, stripe_object_pages,
-                      zendesk_export_pages)
+from .streams import (files_to_read, landed_files, segment_file_pages, stripe_event_log_pages,
+                      stripe_object_pages, zendesk_export_pages)
 
 SEGMENT_START = "2026-01-01"
 segment_days = dg.DailyPartitionsDefinition(start_date=SEGMENT_START, end_offset=1)
@@ -120,10 +120,11 @@ def build_segment_extract(spec: StreamSpec) -> dg.AssetsDefinition:
                 stream = f"{spec.key}/{key}"
                 day = date.fromisoformat(key)
                 landed = frozenset() if config.full_refresh else landed_files(read_state(conn, stream))
-                names = [path.name for path in landing.files(day)]
-                files += sum(name not in landed for name in names)
-                already_landed += sum(name in landed for name in names)
-                for group in grouped_prefetch(checked_calls(spec, segment_file_pages(landing, day, landed))):
+                paths, skipped = files_to_read(landing, day, landed)
+                files += len(paths)
+                already_landed += skipped
+                pages = segment_file_pages(landing, day, paths, landed)
+                for group in grouped_prefetch(checked_calls(spec, pages)):
                     land_pages(conn, spec, group, counts, stream=stream, run_id=context.run.run_id)
             _log_quarantine(context, spec, counts)
             return dg.MaterializeResult(metadata=_metadata(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 from ..apps.segment import SegmentLanding
 from ..apps.stripe import StripeClient
@@ -65,16 +66,15 @@ def zendesk_export_pages(client: ZendeskClient, spec: StreamSpec, state: dict | 
         yield Page(f"GET /api/v2/incremental/{spec.resource}", page.records, page.state)
 
 
-def segment_file_pages(landing: SegmentLanding, day: date, landed: frozenset[str]) -> Iterator[LinePage]:
-    """Every line of the landing files of one received day not among `landed` (files already read whole), in
-    pages of up to SEGMENT_BATCH lines across files (a day holds many small hourly files). Each page's
-    cursor names the files read whole so far: Segment never changes a file it has written, so a late file
+def segment_file_pages(landing: SegmentLanding, day: date, paths: list[Path],
+                       landed: frozenset[str]) -> Iterator[LinePage]:
+    """Every line of `paths`, files of one received day, in pages of up to SEGMENT_BATCH lines across files
+    (a day holds many small hourly files). Each page's cursor names the day's files read whole so far,
+    `landed` (read by earlier runs) included: Segment never changes a file it has written, so a late file
     for an old day costs its own lines, not the day's. A file cut short keeps its lines, marks the break
     and is read again next time."""
     batch = _SegmentBatch(day, sorted(landed))
-    for path in landing.files(day):
-        if path.name in landed:
-            continue
+    for path in paths:
         line_no = 0
         try:
             for line_no, text in landing.read_lines(path):
@@ -95,6 +95,13 @@ def segment_file_pages(landing: SegmentLanding, day: date, landed: frozenset[str
 def landed_files(state: dict | None) -> frozenset[str]:
     """The files of a Segment day its cursor says were read whole (none for a cursor from before they were kept)."""
     return frozenset((state or {}).get("done", []))
+
+
+def files_to_read(landing: SegmentLanding, day: date, landed: frozenset[str]) -> tuple[list[Path], int]:
+    """The day's files not yet read whole, in the landing's order, and how many were."""
+    paths = landing.files(day)
+    unread = [path for path in paths if path.name not in landed]
+    return unread, len(paths) - len(unread)
 
 
 class _SegmentBatch:

@@ -7,7 +7,7 @@ import gzip
 
 from loop_assets.apps.segment import SegmentLanding
 from loop_assets.extract import streams
-from loop_assets.extract.streams import landed_files, segment_file_pages
+from loop_assets.extract.streams import files_to_read, landed_files, segment_file_pages
 from loop_assets.sandbox.segment_landing import day_ms, write_landing_file
 
 NOON = datetime.datetime(2025, 1, 2, 12, tzinfo=datetime.UTC)
@@ -22,11 +22,14 @@ def test_a_day_cursor_counts_whole_files_only_and_the_next_run_reads_the_file_cu
     write_landing_file(tmp_path, "src", ['{"n":4}'], received_at=NOON.timestamp(), name="c")
     landing = SegmentLanding(tmp_path, "src")
 
-    pages = list(segment_file_pages(landing, NOON.date(), frozenset()))
+    pages = list(segment_file_pages(landing, NOON.date(), landing.files(NOON.date()), frozenset()))
 
     # The first page ends with a.gz's last line and goes out with a.gz counted as read.
     assert (pages[0].lines, pages[0].state["done"]) == (['{"n":1}', '{"n":2}'], ["a.gz"])
     assert pages[-1].state["done"] == ["a.gz", "c.gz"]
-    again = list(segment_file_pages(landing, NOON.date(), landed_files(pages[-1].state)))
+    landed = landed_files(pages[-1].state)
+    unread, skipped = files_to_read(landing, NOON.date(), landed)
+    assert ([path.name for path in unread], skipped) == (["b.gz"], 2)
+    again = list(segment_file_pages(landing, NOON.date(), unread, landed))
     assert {position.split(":")[0] for page in again for position in page.positions} == {"b.gz"}
     assert again[-1].state["done"] == ["a.gz", "c.gz"]
