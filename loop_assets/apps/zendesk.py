@@ -123,18 +123,22 @@ class ZendeskClient:
         """The current job_status of a queued bulk job."""
         return self._session.request("GET", f"/api/v2/job_statuses/{job_id}.json")["job_status"]
 
-    def wait_for_job(self, job_id: str, *, timeout: float = 120, poll: float = 0.5) -> dict:
+    def wait_for_job(self, job_id: str, *, timeout: float = 120, first_look: float = 0.2,
+                     longest_wait: float = 2.0) -> dict:
         """Poll a bulk job until it is completed, failed or killed; return that final job_status.
 
-        The first look is one interval after the call: a job just queued is not finished yet, and every look
-        counts against the account's rate limit.
+        The first look is `first_look` after the call (a job just queued is not finished yet), and each
+        wait after it is twice the last, up to `longest_wait`: a small job is seen done soon, and one that
+        works for seconds costs a handful of looks, each counted against the account's rate limit.
         """
         deadline = time.monotonic() + timeout
+        wait = first_look
         while True:
-            time.sleep(poll)
+            time.sleep(min(wait, max(deadline - time.monotonic(), 0.0)))  # the last look is at the deadline
             status = self.job_status(job_id)
             if status["status"] in FINISHED_JOB_STATUSES:
                 return status
             if time.monotonic() >= deadline:
                 raise AppError("Zendesk", None, f"job {job_id} still {status['status']} after {timeout:g} s",
                                request=f"GET /api/v2/job_statuses/{job_id}.json")
+            wait = min(2 * wait, longest_wait)

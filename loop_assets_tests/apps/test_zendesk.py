@@ -102,7 +102,7 @@ def test_update_many_puts_per_record_values_and_wait_for_job_polls_until_complet
     client = client_for(server)
 
     job = client.update_many("tickets", [{"id": 1, "priority": "high"}, {"id": 2, "priority": "low"}])
-    final = client.wait_for_job(job["id"], poll=0.01)
+    final = client.wait_for_job(job["id"], first_look=0.01)
 
     assert final["status"] == "completed"
     assert server.received[0].method == "PUT"
@@ -110,16 +110,35 @@ def test_update_many_puts_per_record_values_and_wait_for_job_polls_until_complet
     assert [r.path for r in server.received[1:]] == ["/api/v2/job_statuses/job1.json"] * 2
 
 
-def test_wait_for_job_asks_once_a_poll_interval_has_passed_not_right_after_queuing(server):
+def test_wait_for_job_first_asks_once_the_first_wait_has_passed_not_right_after_queuing(server):
     done = {"id": "job1", "status": "completed", "total": 1, "progress": 1, "results": [{"id": 1, "success": True}]}
     server.script(Reply(200, {"job_status": done}))
 
     started = time.monotonic()
-    final = client_for(server).wait_for_job("job1", poll=0.3)
+    final = client_for(server).wait_for_job("job1", first_look=0.3)
 
     assert final["status"] == "completed"
     assert time.monotonic() - started >= 0.3
     assert len(server.received) == 1
+
+
+def test_wait_for_job_waits_twice_as_long_before_each_look_up_to_the_longest_wait(server):
+    looked_at: list[float] = []
+    statuses = iter(["queued", "working", "working", "working", "working", "completed"])
+
+    def respond(received):
+        looked_at.append(time.monotonic())
+        return Reply(200, {"job_status": {"id": "job1", "status": next(statuses), "results": []}})
+
+    server.respond = respond
+    started = time.monotonic()
+    final = client_for(server).wait_for_job("job1", first_look=0.05, longest_wait=0.2)
+
+    assert final["status"] == "completed"
+    waits = [later - earlier for earlier, later in zip([started, *looked_at], looked_at)]
+    assert len(waits) == 6
+    assert [round(wait, 2) >= least for wait, least in zip(waits, [0.05, 0.1, 0.2, 0.2, 0.2, 0.2])] == [True] * 6
+    assert max(waits) < 0.35, waits  # never more than the longest wait (plus a request's time)
 
 
 def test_update_many_over_100_records_is_refused_before_sending(server):
@@ -132,7 +151,7 @@ def test_wait_for_job_gives_up_after_the_timeout_naming_the_job(server):
     server.respond = lambda received: Reply(200, {"job_status": {"id": "job7", "status": "working"}})
 
     with pytest.raises(AppError, match="job job7 still working"):
-        client_for(server).wait_for_job("job7", timeout=0.1, poll=0.02)
+        client_for(server).wait_for_job("job7", timeout=0.1, first_look=0.02)
 
 
 def test_rejected_token_names_the_settings_without_the_token(server):

@@ -62,7 +62,7 @@ def test_app_sensor_ignores_the_loops_own_writes_but_not_a_humans(sandbox):
     zendesk = resources["zendesk"].client()
     job = zendesk.update_many("tickets", [{"id": ticket["id"], "priority": "high", "additional_tags": ["loop_high"],
                                            "custom_fields": [{"id": 360000100001, "value": "high"}]}])
-    assert zendesk.wait_for_job(job["id"], poll=0.1)["status"] == "completed"
+    assert zendesk.wait_for_job(job["id"], first_look=0.1)["status"] == "completed"
     customer = next(store.all("stripe", "customer"))
     stripe = resources["stripe"].client()
     stripe.update_customer_metadata(customer["id"], {"loop_tier": "high", "loop_score": "88"}, idempotency_key="t1")
@@ -70,7 +70,7 @@ def test_app_sensor_ignores_the_loops_own_writes_but_not_a_humans(sandbox):
     assert echo.run_requests == [], "the loop's own writes started another cycle"
     # An agent's change to the same ticket, or a human's metadata edit, is real news.
     job = zendesk.update_many("tickets", [{"id": ticket["id"], "status": "open"}])
-    zendesk.wait_for_job(job["id"], poll=0.1)
+    zendesk.wait_for_job(job["id"], first_look=0.1)
     stripe.update_customer_metadata(customer["id"], {"plan_note": "renewal"}, idempotency_key="t2")
     human = tick(app_changes_sensor, resources, echo.cursor)
     assert requested_streams(human) == {"zendesk__tickets", "stripe__customers", "stripe__events"}

@@ -69,7 +69,7 @@ def test_an_agents_change_in_the_app_is_detected_kept_and_recorded_as_a_conflict
     human, other = rows[0]["organization_id"], rows[1]["organization_id"]
     client = fast_sandbox.resources()["zendesk"].client()
     job = client.update_many("organizations", [{"id": human, "organization_fields": {"loop_tier": "agent_pick"}}])
-    client.wait_for_job(job["id"], poll=0.1)
+    client.wait_for_job(job["id"], first_look=0.1)
     extract(fast_sandbox, warehouse, "zendesk__organizations")
 
     rows = org_rows(fast_sandbox, {human: 50, other: 50})

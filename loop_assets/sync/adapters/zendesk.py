@@ -24,7 +24,7 @@ class ZendeskBulkAdapter:
             if not refused_by_app(error):
                 raise
             return Sent(1, {row.key: error.message for row in rows})
-        status = self.client.wait_for_job(job["id"], poll=0.2)
+        status = self.client.wait_for_job(job["id"])
         if status["status"] != "completed":
             return Sent(1, {row.key: f"job {job['id']} {status['status']}: {status.get('message')}" for row in rows})
         results = {str(result["id"]): result for result in status.get("results") or []}
