@@ -63,7 +63,8 @@ SYNCS: tuple[SyncSpec, ...] = (
         (("loop_tier", "traits.loop_tier"), ("loop_score", "traits.loop_score"),
          ("account_id", "traits.loop_account_id")),
         explained_by=("outbound_segment__traits", "user_id"),
-        mode="upsert", batch_size=2500, requests_per_second=50.0,
+        # Two batches under way: the app reads one while the next is encoded and the last is recorded.
+        mode="upsert", batch_size=2500, requests_per_second=50.0, in_flight=2,
     ),
     SyncSpec(
         "stripe", "stripe_customers", "stripe__customers_sync", "outbound_stripe__customers", "customer_id",
