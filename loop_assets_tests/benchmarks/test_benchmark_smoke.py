@@ -22,8 +22,10 @@ def test_benchmark_suite_runs_without_peers_and_writes_its_results(tmp_path):
     assert set(incremental["peak_rss_mib_by_phase"]) == {"start", *incremental["phases_s"]}
     assert set(incremental["steps_s"]) == set(incremental["phases_s"])
     assert "stripe__customers_sync" in incremental["steps_s"]["syncs"]
+    assert [s["sync"] for s in measured["settling_loop"]["syncs"]] == [s["sync"] for s in incremental["syncs"]]
     assert "dlt" not in measured and "dbt" not in measured
-    assert {row["what"] for row in results["summary"]} >= {"full loop wall s", "incremental loop s vs full loop"}
+    assert {row["what"] for row in results["summary"]} >= {
+        "full loop wall s", "settling loop s vs full loop (lands the loop's writes)", "incremental loop s vs full loop"}
     assert "incremental loop s vs full loop" in completed.stdout
     assert "where the incremental loop's time goes" in completed.stdout
     assert not (tmp_path / "results-tiny.partial.json").exists()  # kept only while a run goes
