@@ -47,13 +47,12 @@ def deliver(spec: SyncSpec, rows: list[Change], adapter: Adapter,
     """At-least-once: a batch is recorded only once the app confirmed it, so a crash resends just the rest.
 
     Up to `spec.in_flight` batches are with the app at once (Stripe takes one customer per call, so calls
-    overlap within the rate); a freed place is filled before the answers are recorded, so the app is not
-    idle while the warehouse commits. What has come back is recorded in one transaction once nothing else
-    is with the app, or `RECORD_EVERY_SECONDS` after the last recording: a transaction per Stripe call
-    cost more than the call. A crash resends at most that interval's answers, under the same idempotency
-    keys. The warehouse stays open while the app answers quickly (opening the file costs more than a
-    Stripe call) and is let go once the app has been silent for `SLOW_ANSWER_SECONDS`, so a long Zendesk
-    job does not keep others out.
+    overlap within the rate). What has come back is recorded in one transaction once nothing else is with
+    the app, or `RECORD_EVERY_SECONDS` after the last recording: a transaction per Stripe call cost more
+    than the call. A crash resends at most that interval's answers, under the same idempotency keys. The
+    warehouse stays open while the app answers quickly (opening the file costs more than a Stripe call)
+    and is let go once the app has been silent for `SLOW_ANSWER_SECONDS`, so a long Zendesk job does not
+    keep others out.
     """
     delivery = Delivery(errors={})
     pacer = Pacer(spec.requests_per_second)
@@ -65,23 +64,18 @@ def deliver(spec: SyncSpec, rows: list[Change], adapter: Adapter,
     batches = iter([rows[start:start + spec.batch_size] for start in range(0, len(rows), spec.batch_size)])
     pending: set[Future] = set()
     answered: list[tuple[list[Change], Sent]] = []
-
-    def fill() -> None:
-        while len(pending) < spec.in_flight and (batch := next(batches, None)) is not None:
-            pending.add(pool.submit(send, batch))
-
     with ExitStack() as warehouse, ThreadPoolExecutor(spec.in_flight, f"{spec.name}-send") as pool:
         conn = None
         recorded_at = last_answer_at = time.monotonic()
-        fill()
-        while pending:
-            done, _ = wait(pending, timeout=RECORD_EVERY_SECONDS, return_when=FIRST_COMPLETED)
-            pending -= done
+        while True:
+            while len(pending) < spec.in_flight and (batch := next(batches, None)) is not None:
+                pending.add(pool.submit(send, batch))
+            if not pending:
+                return delivery
+            done, pending = wait(pending, timeout=RECORD_EVERY_SECONDS, return_when=FIRST_COMPLETED)
             now = time.monotonic()
             answered += [future.result() for future in done if future.exception() is None]
             failed = [future.exception() for future in done if future.exception() is not None]
-            if not failed:
-                fill()  # the app works on the next batches while the warehouse records these answers
             if answered and (failed or not pending or now - recorded_at >= RECORD_EVERY_SECONDS):
                 conn = conn or warehouse.enter_context(connect())
                 _record(conn, spec, answered, delivery, run_id)
@@ -94,7 +88,7 @@ def deliver(spec: SyncSpec, rows: list[Change], adapter: Adapter,
             if conn is not None and now - last_answer_at > SLOW_ANSWER_SECONDS:
                 warehouse.close()
                 conn = None
-    return delivery
+
 
 def _record(conn, spec: SyncSpec, answered: list[tuple[list[Change], Sent]], delivery: Delivery,
             run_id: str) -> None:

@@ -97,25 +97,3 @@ def test_the_warehouse_is_let_go_while_the_app_is_silent_with_what_it_confirmed_
     deliver(one_at_a_time, rows, App(on_call=slow_third), warehouse.get_connection, "run-1")
     assert seen_during_the_slow_call == [{row.key for row in rows[:2]}]
     assert delivered_keys(warehouse) == {row.key for row in rows}
-
-
-def test_the_next_batch_is_with_the_app_while_the_warehouse_records_the_last_answer(warehouse, database):
-    one_at_a_time = replace(STRIPE, in_flight=1)
-    second_call_started = threading.Event()
-    second_call_with_the_app_when_recording: list[bool] = []
-
-    def on_call(call: int) -> None:
-        if call == 1:
-            time.sleep(RECORD_EVERY_SECONDS)  # long enough that its answer is recorded at once
-        if call == 2:
-            second_call_started.set()
-
-    def connect():
-        # The first recording opens the warehouse: by then the second call should already be out.
-        second_call_with_the_app_when_recording.append(second_call_started.wait(timeout=1.0))
-        return warehouse.get_connection()
-
-    rows = changes(3)
-    deliver(one_at_a_time, rows, App(on_call=on_call), connect, "run-1")
-    assert second_call_with_the_app_when_recording[0] is True
-    assert delivered_keys(warehouse) == {row.key for row in rows}
