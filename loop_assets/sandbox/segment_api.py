@@ -98,21 +98,29 @@ def _accept(runtime: Runtime, calls: list[dict]) -> None:
                **call, "receivedAt": received_iso} for call in calls]
     store = runtime.store()
     with store.transaction():
-        for call in landed:
-            if call["type"] == "identify" and call.get("userId"):
-                _merge_traits(store, str(call["userId"]), call.get("traits") or {}, received_at, received_iso)
+        _merge_traits(store, [call for call in landed if call["type"] == "identify" and call.get("userId")],
+                      received_at, received_iso)
     write_landing_file(runtime.state_dir, SEGMENT_SOURCE_ID, [json.dumps(call) for call in landed],
                        received_at=received_at, name=f"api-{int(received_at * 1000)}-{secrets.token_hex(4)}")
 
 
-def _merge_traits(store: Store, user_id: str, traits: dict, received_at: float, received_iso: str) -> None:
-    profile = store.get("segment", "profile", user_id) or {"id": user_id, "traits": {}}
-    created = store.query("select created from objects where app = 'segment' and kind = 'profile' and id = ?",
-                          (user_id,))
-    profile["traits"] = {**profile["traits"], **traits}
-    profile["updated_at"] = received_iso
-    store.put("segment", "profile", profile, created=created[0][0] if created else int(received_at),
-              updated=int(received_at))
+def _merge_traits(store: Store, identifies: list[dict], received_at: float, received_iso: str) -> None:
+    """Merge each identify call's traits into its user's profile in the calls' order: one read and one
+    write for the whole batch (2,500 calls), not three statements a call."""
+    user_ids = sorted({str(call["userId"]) for call in identifies})
+    if not user_ids:
+        return
+    marks = ",".join("?" * len(user_ids))
+    profiles = {row["id"]: (json.loads(row["body"]), row["created"]) for row in store.query(
+        f"select id, created, body from objects where app = 'segment' and kind = 'profile' and id in ({marks})",
+        tuple(user_ids))}
+    for call in identifies:
+        user_id = str(call["userId"])
+        profile, created = profiles.get(user_id) or ({"id": user_id, "traits": {}}, int(received_at))
+        traits = {**profile["traits"], **(call.get("traits") or {})}
+        profiles[user_id] = ({**profile, "traits": traits, "updated_at": received_iso}, created)
+    store.put_many("segment", "profile", [(profile, created, int(received_at)) for profile, created in
+                                          (profiles[user_id] for user_id in user_ids)])
 
 
 def _iso_ms(epoch: float) -> str:

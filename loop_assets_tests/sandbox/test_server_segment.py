@@ -34,6 +34,19 @@ def test_a_gzipped_batch_lands_as_a_file_and_merges_identify_traits_into_the_pro
     assert profile["traits"] == {"email": "a@x.example", "loop_tier": "gold"}
 
 
+def test_identify_calls_of_one_user_in_a_batch_merge_in_the_order_they_were_sent(sandbox):
+    sandbox.call("segment", "POST", "/v1/identify", json={"userId": "u2", "traits": {"plan": "free", "seats": 1}})
+    batch = [{"type": "identify", "userId": "u2", "traits": {"plan": "pro"}, "messageId": "m-1"},
+             {"type": "identify", "userId": "u3", "traits": {"plan": "team"}, "messageId": "m-2"},
+             {"type": "identify", "userId": "u2", "traits": {"seats": 5, "plan": "enterprise"}, "messageId": "m-3"}]
+    assert sandbox.call("segment", "POST", "/v1/batch", json={"batch": batch}).status_code == 200
+
+    profile = requests.get(f"{sandbox.url}/_sandbox/objects/segment/profile/u2", timeout=5).json()
+    assert profile["traits"] == {"plan": "enterprise", "seats": 5}
+    assert requests.get(f"{sandbox.url}/_sandbox/objects/segment/profile/u3", timeout=5).json()["traits"] == {
+        "plan": "team"}
+
+
 @pytest.mark.parametrize("body", [
     b"{not json",
     json.dumps({"batch": [{"type": "track", "event": "Signed In"}]}).encode(),
