@@ -50,15 +50,20 @@ def diff_against_delivered(conn, spec: SyncSpec) -> tuple[dict[str, int], list[C
 
 
 def read_back(conn, spec: SyncSpec) -> list[tuple[Change, dict]]:
-    """Rows whose app record was extracted after the loop's last confirmed push, with that record."""
+    """Rows whose app record was extracted after the loop's last confirmed push, with the record's top-level
+    fields that the sync writes. Only those are parsed: a Stripe customer is about 1 KB of JSON, its metadata
+    a few dozen bytes, and every record comes back once after a full sync."""
     if spec.raw is None or existing_kind(conn, Relation("raw", spec.raw)) is None:
         return []
     conn.execute(
         f"create or replace temp view sync_app as select cast(id as varchar) as key, _loop_raw as record, "
         f"_loop_extracted_at as extracted_at from raw.{quote(spec.raw)}"
     )
-    rows = conn.execute((SQL / "readback.sql").read_text(), {"sync": spec.name}).fetchall()
-    return [(_change(row[:-1]), json.loads(row[-1])) for row in rows]
+    parents = sorted({path.split(".", 1)[0] for _, path in spec.fields})
+    rows = conn.execute((SQL / "readback.sql").read_text(),
+                        {"sync": spec.name, "paths": [f'$."{parent}"' for parent in parents]}).fetchall()
+    return [(_change(row[:-1]), {parent: None if part is None else json.loads(part)
+                                 for parent, part in zip(parents, row[-1])}) for row in rows]
 
 
 def _change(row) -> Change:

@@ -1,5 +1,6 @@
 -- Rows whose app record (temp view sync_app(key, record, extracted_at)) was extracted after the loop's
--- last confirmed push: the app's values can be compared with what the loop pushed.
+-- last confirmed push: the app's values can be compared with what the loop pushed. $paths picks the
+-- record's top-level fields the sync writes.
 select
     changes.key,
     changes.change,
@@ -8,7 +9,7 @@ select
     changes.delivered_payload,
     changes.attempts,
     changes.dead_lettered,
-    app.record
+    json_extract(app.record, $paths) as record_fields
 from sync_changes as changes
 join loop.sync_delivered as delivered on delivered.sync = $sync and delivered.key = changes.key
 join sync_app as app on app.key = changes.key
