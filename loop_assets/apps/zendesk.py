@@ -124,7 +124,7 @@ class ZendeskClient:
         return self._session.request("GET", f"/api/v2/job_statuses/{job_id}.json")["job_status"]
 
     def wait_for_job(self, job_id: str, *, timeout: float = 120, first_look: float = 0.2,
-                     longest_wait: float = 2.0) -> dict:
+                     longest_wait: float = 1.0) -> dict:
         """Poll a bulk job until it is completed, failed or killed; return that final job_status.
 
         The first look is `first_look` after the call (a job just queued is not finished yet), and each
