@@ -86,7 +86,7 @@ def run_suite(scale, root: Path, *, peers: bool) -> dict:
         _log("sync diff ...")
         measured["sync_diff"] = time_diff(work / "diff.duckdb", scale.diff_rows)
         # Every app now holds the full loop's writes (all customers, organizations, traits) as changes of
-        # its own. A loop run daily lands such an echo once; the day's change is measured apart from it.
+        # its own. A loop lands this echo of its first sync once; the day's change is measured apart.
         _log("settling loop ...")
         measured["settling_loop"] = _loop_pass(sandbox.url, state, warehouse, _days_with_new_files(landed, state))
         _log("activity + incremental loop ...")
