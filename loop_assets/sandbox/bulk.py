@@ -7,7 +7,6 @@ from collections import Counter, defaultdict
 
 from .store import Store
 from .stripe_events import emit_event
-from .world import random_id
 
 BATCH_ROWS = 5000
 
@@ -42,7 +41,7 @@ class BulkWriter:
                 self.store.put_many(app, kind, rows)
             for event_type, obj, previous_attributes, created in self._events:
                 emit_event(self.store, event_type, obj, previous_attributes=previous_attributes, created=created,
-                           event_id=random_id(self.rng, "evt_", 24))
+                           rng=self.rng)
         self._rows.clear()
         self._events.clear()
         self._pending = 0

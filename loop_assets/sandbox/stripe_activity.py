@@ -75,5 +75,4 @@ def change_subscription(store: Store, rng: random.Random, sub: dict, *, at: int)
 
 def _event(store: Store, rng: random.Random, event_type: str, obj: dict, at: int,
            previous: dict | None = None) -> None:
-    emit_event(store, event_type, obj, previous_attributes=previous, created=at,
-               event_id=random_id(rng, "evt_", 24))
+    emit_event(store, event_type, obj, previous_attributes=previous, created=at, rng=rng)

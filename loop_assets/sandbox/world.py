@@ -102,8 +102,9 @@ class Company:
         return math.sqrt(self.seats)
 
 
-# A byte-translation table: every byte value maps to one of Stripe's 62 id characters.
-ID_CHARACTERS = bytes(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"[b % 62] for b in range(256))
+ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # Stripe's 62, in the order ids sort
+# A byte-translation table: every byte value maps to one of the 62 id characters.
+ID_CHARACTERS = bytes(ID_ALPHABET.encode()[b % 62] for b in range(256))
 
 
 def random_id(rng: random.Random, prefix: str, length: int = 14) -> str:

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 import dagster as dg
 import duckdb
 import pytest
+import requests
 
 from loop_assets.extract.assets import build_extract_assets
 from loop_assets.extract.prefetch import IDLE_SECONDS
@@ -92,6 +93,19 @@ def test_incremental_extract_picks_up_activity_without_duplicates(sandbox, wareh
         # Incremental: the second run reads what changed, not the whole app again.
         assert meta["rows_fetched"] < len(after) or len(after) <= 100, key
     assert changed > 0
+
+
+def test_an_object_changed_many_times_within_a_second_lands_its_last_change(sandbox, warehouse):
+    keys = ["stripe__events", "stripe__customers"]
+    extract(sandbox, warehouse, keys)
+    customer = min(sandbox_records(sandbox, "stripe__customers"))
+    with requests.Session() as http:
+        http.headers["Authorization"] = f"Bearer {credentials.STRIPE_API_KEY}"
+        for step in range(20):  # most share a second: the replay must order them as they happened
+            http.post(f"{sandbox.url}/stripe/v1/customers/{customer}", data={"metadata[step]": str(step)},
+                      timeout=10).raise_for_status()
+    extract(sandbox, warehouse, keys)
+    assert landed(warehouse, "stripe__customers")[customer]["metadata"]["step"] == "19"
 
 
 def test_unchanged_apps_make_an_incremental_run_land_nothing(sandbox, warehouse):

@@ -121,6 +121,17 @@ def test_metadata_update_merges_unsets_and_records_a_customer_updated_event(sand
     assert events[0]["data"]["previous_attributes"] == {"metadata": {"tier": "silver", "score": None, "old": "x"}}
 
 
+def test_events_list_newest_first_in_the_order_they_happened_even_within_one_second(sandbox):
+    sandbox.configure(stripe_requests_per_second=1000)
+    seed_customer(sandbox.store, "cus_m", now() - DAY)
+    for step in range(30):  # well within a second or two: most share their `created`
+        sandbox.call("stripe", "POST", "/v1/customers/cus_m", data={"metadata[step]": str(step)})
+    events = sandbox.call("stripe", "GET", "/v1/events", params={"type": "customer.updated", "limit": 100}).json()
+    listed = [int(e["data"]["object"]["metadata"]["step"]) for e in events["data"]]
+    assert listed == list(reversed(range(30)))
+    assert [e["id"] for e in events["data"]] == sorted((e["id"] for e in events["data"]), reverse=True)
+
+
 @pytest.mark.parametrize("data, param", [
     ({"metadata[" + "k" * 41 + "]": "v"}, "metadata[" + "k" * 41 + "]"),
     ({"metadata[note]": "v" * 501}, "metadata[note]"),
