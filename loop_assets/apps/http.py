@@ -10,19 +10,22 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3 import BaseHTTPResponse, HTTPConnectionPool, Timeout
+from urllib3.exceptions import HTTPError, MaxRetryError, ResponseError
+from urllib3.util import make_headers
 from urllib3.util.retry import Retry
 
 log = logging.getLogger(__name__)
 
 # Connection errors, lock conflicts, rate limits and server faults are worth another try; nothing else is.
 RETRY_STATUSES = frozenset({409, 429, *range(500, 600)})
-# (connect, read) seconds: an export page of 1000 tickets can take a while to render.
-TIMEOUT = (10, 120)
+# An export page of 1000 tickets can take a while to render.
+TIMEOUT = Timeout(connect=10, read=120)
+POOL_SIZE = 10  # connections kept per app: the widest sync has 8 requests under way
 UNSAFE_METHODS = frozenset({"POST", "PATCH"})
 
 
@@ -110,7 +113,11 @@ class AppRetry(Retry):
 
 
 class AppSession:
-    """A pooled requests.Session for one app: retries per the shared policy, raises AppError, counts calls.
+    """One app's pooled connections: retries per the shared policy, raises AppError, counts calls.
+
+    Requests are sent by urllib3 on a pool that requests sets up once (proxies, NO_PROXY, CA bundle): a
+    requests.Session costs about as much CPU again per call in merging settings, cookies and hooks, and the
+    Stripe sync's thousands of calls a minute are bound by that CPU.
 
     Every verb is retried, so a POST or PATCH must be safe to resend: it carries an `Idempotency-Key`
     header, or the caller passes `idempotent=True` (e.g. Segment calls de-duplicated by messageId).
@@ -131,13 +138,10 @@ class AppSession:
     ) -> None:
         self.app = app
         self.base_url = base_url.rstrip("/")
-        self.max_retries = max_retries
-        self.backoff_base = backoff_base
-        self.backoff_cap = backoff_cap
         self.auth_hint = auth_hint
         self.stats = CallStats()
         self._secrets = _secrets_of(auth, headers or {})
-        retry = retry_policy(
+        self._retry = retry_policy(
             total=max_retries,
             status_forcelist=RETRY_STATUSES,
             allowed_methods=None,
@@ -147,21 +151,10 @@ class AppSession:
             respect_retry_after_header=True,
             stats=self.stats,
         )
-        self._session = requests.Session()
-        self._session.auth = auth
-        self._session.headers.update(headers or {})
-        adapter = HTTPAdapter(max_retries=retry)
-        self._session.mount("https://", adapter)
-        self._session.mount("http://", adapter)
-        self._settle_environment()
-
-    def _settle_environment(self) -> None:
-        """Read the proxy, NO_PROXY and CA-bundle variables once, for the app's one host, with requests' own
-        rules. A session trusting the environment reads them again on every request (nearly a millisecond here,
-        almost half the client's CPU per Stripe call), and its ~/.netrc lookup would replace Stripe's Bearer key."""
-        settings = self._session.merge_environment_settings(self.base_url, {}, None, None, None)
-        self._session.proxies, self._session.verify = settings["proxies"], settings["verify"]
-        self._session.trust_env = False
+        basic = {"Authorization": make_headers(basic_auth=":".join(auth))["authorization"]} if auth else {}
+        self._headers = {**requests.utils.default_headers(), **basic, **(headers or {})}
+        self._origin = urlsplit(self.base_url)[:2]
+        self._pool, self._whole_urls = _connect(self.base_url)
 
     def url(self, path_or_url: str) -> str:
         """An absolute URL: paths are joined to base_url, absolute URLs pass through."""
@@ -169,57 +162,96 @@ class AppSession:
             return path_or_url
         return self.base_url + "/" + path_or_url.lstrip("/")
 
-    def request(self, method: str, path_or_url: str, *, idempotent: bool = False, **kwargs) -> Any:
+    def request(self, method: str, path_or_url: str, *, idempotent: bool = False, params: dict | None = None,
+                data: dict | bytes | None = None, json: Any = None, headers: dict | None = None) -> Any:
         """Send one request with retries; return a successful response's JSON body, read whole and parsed once
-        (None when the answer has no body). A success with a body that is not JSON raises AppError."""
+        (None when the answer has no body). A success with a body that is not JSON raises AppError.
+
+        `params` join the query, `data` is a form (dict) or a body as is (bytes), `json` a JSON body."""
         method = method.upper()
-        headers = kwargs.get("headers") or {}
+        headers = {**self._headers, **(headers or {})}
         if method in UNSAFE_METHODS and "Idempotency-Key" not in headers and not idempotent:
             raise ValueError(f"{self.app} {method} {path_or_url} would be retried without an Idempotency-Key: "
                              "send one, or pass idempotent=True when resending the body is harmless")
         url = self.url(path_or_url)
-        described = f"{method} {urlsplit(url).path}"
-        kwargs.setdefault("timeout", TIMEOUT)
-        body_retries = 0
-        while True:
-            self.stats.count(calls=1)
-            try:
-                response = self._session.request(method, url, **kwargs)
-                is_json = "json" in response.headers.get("Content-Type", "")
-                # A body cut short fails to parse: parsing here lets it be retried like a broken read.
-                body = response.json() if response.ok and is_json else None
-            except requests.RequestException as exc:
-                if not _failed_while_reading_body(exc) or body_retries == self.max_retries:
-                    raise AppError(self.app, None, self._redact(str(exc)), request=described) from None
-                # urllib3 cannot see a body cut short (it streams the body after its retry loop).
-                body_retries += 1
-                self.stats.count(retries=1)
-                log.warning("%s %s: response body cut short (%s); retrying", self.app, described, type(exc).__name__)
-                time.sleep(backoff_delay(body_retries, self.backoff_base, self.backoff_cap))
-                continue
-            if response.ok and not is_json and response.content:
-                raise self._not_json(response, described)
-            if response.ok:
-                return body
+        parts = urlsplit(url)
+        if parts[:2] != self._origin:
+            raise ValueError(f"{self.app}: {parts.scheme}://{parts.netloc} is not the app's host ({self.base_url})")
+        described = f"{method} {parts.path}"
+        query = "&".join(q for q in (parts.query, _query(params)) if q)
+        target = (parts._replace(query=query, fragment="").geturl() if self._whole_urls
+                  else parts.path + (f"?{query}" if query else ""))
+        body = _body(data, json, headers)
+        self.stats.count(calls=1)
+        try:
+            # The body is read within urllib3's retry loop (preload_content), so one cut short is retried too.
+            response = self._pool.urlopen(method, target, body=body, headers=headers, retries=self._retry,
+                                          timeout=TIMEOUT, redirect=False, assert_same_host=False,
+                                          preload_content=True)
+        except (HTTPError, OSError) as exc:
+            raise AppError(self.app, None, self._redact(str(exc)), request=described) from None
+        if not 200 <= response.status < 300:
             raise self._error_for(response, described)
+        return self._parsed(response, described)
 
-    def _error_for(self, response: requests.Response, described: str) -> AppError:
+    def _parsed(self, response: BaseHTTPResponse, described: str) -> Any:
+        """A success's JSON body, None if it has no body."""
+        if not response.data:
+            return None
+        if "json" not in response.headers.get("Content-Type", ""):
+            raise self._not_json(response, described)
+        try:
+            return json.loads(response.data)
+        except ValueError as exc:
+            raise self._not_json(response, described, why=f"not valid JSON ({exc})") from None
+
+    def _error_for(self, response: BaseHTTPResponse, described: str) -> AppError:
         message = self._redact(_error_message(response))
-        if response.status_code in (401, 403):
-            return AppAuthError(self.app, response.status_code, message, request=described, hint=self.auth_hint)
-        return AppError(self.app, response.status_code, message, request=described)
+        if response.status in (401, 403):
+            return AppAuthError(self.app, response.status, message, request=described, hint=self.auth_hint)
+        return AppError(self.app, response.status, message, request=described)
 
-    def _not_json(self, response: requests.Response, described: str) -> AppError:
+    def _not_json(self, response: BaseHTTPResponse, described: str, why: str = "") -> AppError:
         """A success whose body is not JSON (a proxy's or a login page, a wrong base URL): nothing to parse."""
         content_type = response.headers.get("Content-Type") or "no Content-Type"
-        message = (f"the answer is {content_type}, not JSON: {response.text.strip()[:200]!r}. "
+        text = response.data.decode(errors="replace").strip()[:200]
+        message = (f"the answer is {content_type}, {why or 'not JSON'}: {text!r}. "
                    f"Check the app's base URL ({self.base_url}) and any proxy between.")
-        return AppError(self.app, response.status_code, self._redact(message), request=described)
+        return AppError(self.app, response.status, self._redact(message), request=described)
 
     def _redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "[redacted]")
         return text
+
+
+def _connect(base_url: str) -> tuple[HTTPConnectionPool, bool]:
+    """The pool of connections to the app's host, set up once by requests' own rules for the proxy, NO_PROXY
+    and CA-bundle variables (requests reads them on every call, and its ~/.netrc lookup would replace Stripe's
+    Bearer key); and whether request lines carry the whole URL, as a plain-HTTP proxy needs."""
+    with requests.Session() as session:
+        settings = session.merge_environment_settings(base_url, {}, None, None, None)
+    adapter = HTTPAdapter(pool_maxsize=POOL_SIZE)
+    request = requests.Request("GET", base_url).prepare()
+    pool = adapter.get_connection_with_tls_context(request, settings["verify"], proxies=settings["proxies"])
+    adapter.cert_verify(pool, base_url, settings["verify"], None)
+    return pool, not adapter.request_url(request, settings["proxies"]).startswith("/")
+
+
+def _query(params: dict | None) -> str:
+    """Query parameters as requests encodes them: lists repeat the key, None leaves the parameter out."""
+    return urlencode({k: v for k, v in (params or {}).items() if v is not None}, doseq=True)
+
+
+def _body(data: dict | bytes | None, document: Any, headers: dict) -> bytes | None:
+    """The request body, with the Content-Type it needs unless the caller set one."""
+    if document is not None:
+        headers.setdefault("Content-Type", "application/json")
+        return json.dumps(document, allow_nan=False).encode()
+    if isinstance(data, dict):
+        headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        return urlencode(data).encode()
+    return data
 
 
 def _secrets_of(auth: tuple[str, str] | None, headers: dict) -> list[str]:
@@ -235,23 +267,14 @@ def _secrets_of(auth: tuple[str, str] | None, headers: dict) -> list[str]:
     return sorted({s for s in secrets if s}, key=len, reverse=True)
 
 
-def _failed_while_reading_body(exc: requests.RequestException) -> bool:
-    """True when the status line arrived but the body broke off, as opposed to urllib3 giving up."""
-    if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
-        return True
-    if isinstance(exc, requests.exceptions.JSONDecodeError):
-        return True
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        return not (exc.args and isinstance(exc.args[0], MaxRetryError))
-    return False
-
-
-def _error_message(response: requests.Response) -> str:
+def _error_message(response: BaseHTTPResponse) -> str:
     """The app's own error text: Stripe's error.message, Zendesk's error + description, else the body."""
+    if 300 <= response.status < 400:  # an API does not redirect its calls: the base URL is wrong
+        return f"redirected to {response.headers.get('Location')}; check the app's base URL"
     try:
-        body = response.json()
+        body = json.loads(response.data)
     except ValueError:
-        return response.text.strip()[:300] or response.reason or "no error text"
+        return response.data.decode(errors="replace").strip()[:300] or response.reason or "no error text"
     if not isinstance(body, dict):
         return json.dumps(body)[:300]
     error = body.get("error")

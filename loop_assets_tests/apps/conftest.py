@@ -29,6 +29,7 @@ class Received:
     """A request as the server saw it, body decoded (gunzipped, JSON or form-parsed where it applies)."""
 
     method: str
+    target: str  # as the request line has it: a path, or the whole URL when sent to a proxy
     path: str
     query: dict
     headers: dict
@@ -80,7 +81,7 @@ class ScriptedServer:
                     body = raw
                 url = urlsplit(self.path)
                 query = dict(parse_qsl(url.query))
-                received = Received(self.command, url.path, query, dict(self.headers), body, len(raw))
+                received = Received(self.command, self.path, url.path, query, dict(self.headers), body, len(raw))
                 reply = server._reply_to(received)
                 payload = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
                 self.send_response(reply.status)

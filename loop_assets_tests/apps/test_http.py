@@ -105,6 +105,34 @@ def test_post_without_idempotency_key_is_refused_before_sending(server):
     assert server.received == []
 
 
+def test_query_parameters_repeat_a_list_parameter_and_leave_out_unset_ones(server):
+    server.script(Reply(200, {"data": []}))
+    session = AppSession("Stripe", server.url, **FAST)
+
+    session.request("GET", "/v1/events?created%5Bgte%5D=5",
+                    params={"types[]": ["invoice.paid", "charge.failed"], "starting_after": None, "limit": 100})
+
+    assert server.received[0].target == (
+        "/v1/events?created%5Bgte%5D=5&types%5B%5D=invoice.paid&types%5B%5D=charge.failed&limit=100")
+
+
+def test_a_redirect_is_not_followed_and_the_error_says_where_it_points(server):
+    server.script(Reply(301, b"", headers={"Location": "https://login.example/sso"}))
+    session = AppSession("Zendesk", server.url, **FAST)
+
+    with pytest.raises(AppError, match="HTTP 301: redirected to https://login.example/sso; check the app's base URL"):
+        session.request("GET", "/api/v2/users.json")
+    assert len(server.received) == 1
+
+
+def test_a_url_on_another_host_is_refused_before_sending(server):
+    session = AppSession("Zendesk", server.url, **FAST)
+
+    with pytest.raises(ValueError, match="is not the app's host"):
+        session.request("GET", "https://attacker.example/api/v2/users.json")
+    assert server.received == []
+
+
 @pytest.fixture
 def proxy_env(monkeypatch):
     """No proxy variable of the machine's own leaks into a test; returns monkeypatch to set them."""
@@ -121,7 +149,8 @@ def test_proxy_set_in_the_environment_carries_the_apps_requests(server, proxy_en
 
     assert session.request("GET", "/api/v2/tickets.json") == {"tickets": []}
     [received] = server.received
-    assert (received.headers["Host"], received.path) == ("acme.zendesk.invalid", "/api/v2/tickets.json")
+    assert (received.headers["Host"], received.target) == (
+        "acme.zendesk.invalid", "http://acme.zendesk.invalid/api/v2/tickets.json")
 
 
 def test_hosts_in_no_proxy_are_reached_directly(server, proxy_env):
