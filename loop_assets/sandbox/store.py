@@ -115,10 +115,12 @@ class Store:
                  for offset, (obj, created, updated) in enumerate(rows)],
             )
 
-    def put(self, app: str, kind: str, obj: dict, *, created: int, updated: int | None = None) -> dict:
-        """Insert or replace one object; its change sequence moves forward."""
+    def put(self, app: str, kind: str, obj: dict, *, created: int, updated: int | None = None,
+            seq: int | None = None) -> dict:
+        """Insert or replace one object; its change sequence moves forward (to `seq`, taken by the caller
+        from next_value, when the object's id carries it)."""
         with self.transaction():
-            seq = self.next_value("seq")
+            seq = self.next_value("seq") if seq is None else seq
             self.db.execute(
                 "insert into objects values (?, ?, ?, ?, ?, ?, ?) on conflict (app, kind, id) do update "
                 "set created = excluded.created, updated = excluded.updated, seq = excluded.seq, "

@@ -25,9 +25,9 @@ def emit_event(store: Store, event_type: str, obj: dict, *, previous_attributes:
     if previous_attributes is not None:
         data["previous_attributes"] = previous_attributes
     with store.transaction():
-        order = _base62(store.next_value("seq"), ORDER_DIGITS)
+        seq = store.next_value("seq")
         event = {
-            "id": random_id(rng or SYSTEM_RANDOM, f"evt_{order}", 16),
+            "id": random_id(rng or SYSTEM_RANDOM, f"evt_{_base62(seq, ORDER_DIGITS)}", 16),
             "object": "event",
             "api_version": "2025-03-31.basil",
             "created": created,
@@ -37,7 +37,7 @@ def emit_event(store: Store, event_type: str, obj: dict, *, previous_attributes:
             "request": {"id": None, "idempotency_key": None},
             "type": event_type,
         }
-        return store.put("stripe", "event", event, created=created)
+        return store.put("stripe", "event", event, created=created, seq=seq)
 
 
 def _base62(value: int, width: int) -> str:
