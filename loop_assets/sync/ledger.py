@@ -33,8 +33,8 @@ def confirm(conn, spec: SyncSpec, rows: list[Change], run_id: str, *, audit: boo
         _delete(conn, "sync_delivered", spec, removed)
     if kept:
         conn.execute(
-            "insert or replace into loop.sync_delivered select ?, unnest(?::varchar[]), unnest(?::varchar[])::json, "
-            "unnest(?::varchar[]), ?, ?",
+            "insert or replace into loop.sync_delivered select ?, unnest(?::varchar[]), "
+            "unnest(?::varchar[])::json, unnest(?::varchar[]), ?, ?",
             [spec.name, [r.key for r in kept], [json.dumps(r.payload) for r in kept],
              [r.payload_hash for r in kept], at, run_id],
         )

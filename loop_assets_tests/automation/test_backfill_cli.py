@@ -36,6 +36,7 @@ def test_backfill_a_range_of_segment_days_and_everything_downstream_then_rerun_o
     # A fresh checkout: the apps once, the Segment days in one run, then every model on top.
     dagster(env, "job", "execute", "-m", "loop_assets.definitions", "-j", "api_extracts")
     dagster(env, *materialize, "--select", "raw/segment__events", "--partition-range", f"{days[0]}...{days[-1]}")
+    # Checked before the syncs: the Segment traits sync's calls land as new files of today.
     assert days_read_whole(warehouse, landing) == set(days)
     dagster(env, *materialize, "--select", "not group:raw")
 
