@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -11,6 +10,8 @@ from pathlib import Path
 import duckdb
 
 from loop_assets.apps.segment import SegmentLanding
+from loop_assets.extract.landing import read_state
+from loop_assets.extract.streams import files_to_read, landed_files
 from loop_assets.sandbox import credentials
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,11 +50,8 @@ def test_backfill_a_range_of_segment_days_and_everything_downstream_then_rerun_o
 
 
 def days_read_whole(warehouse: Path, landing: SegmentLanding) -> set[str]:
-    """The days whose extract cursor lists every landing file of the day as read. Not the days of the landed
+    """The days whose extract cursor leaves none of the day's landing files to read. Not the days of the landed
     rows: just after midnight a day's only files may hold broken lines or late copies of calls landed before."""
     with duckdb.connect(str(warehouse), read_only=True) as conn:
-        cursors = dict(conn.execute(
-            "select stream, state from loop.extract_state where stream like 'segment__events/%'").fetchall())
-    return {day.isoformat() for day in landing.days()
-            if set(json.loads(cursors.get(f"segment__events/{day.isoformat()}", "{}")).get("done", []))
-            == {path.name for path in landing.files(day)}}
+        return {day.isoformat() for day in landing.days()
+                if not files_to_read(landing, day, landed_files(read_state(conn, f"segment__events/{day}")))[0]}
