@@ -17,6 +17,8 @@ from .specs import SyncSpec
 SLOW_ANSWER_SECONDS = 1.0  # an app silent this long gets the warehouse file closed while it works
 RECORD_EVERY_SECONDS = 0.25  # answers wait at most about this long to be recorded, many calls in one transaction
 
+Answer = tuple[list[Change], Sent]
+
 
 @dataclass
 class Delivery:
@@ -47,25 +49,26 @@ def deliver(spec: SyncSpec, rows: list[Change], adapter: Adapter,
     """At-least-once: a batch is recorded only once the app confirmed it, so a crash resends just the rest.
 
     Up to `spec.in_flight` batches are with the app at once (Stripe takes one customer per call, so calls
-    overlap within the rate). What has come back is recorded in one transaction once nothing else is with
-    the app, or `RECORD_EVERY_SECONDS` after the last recording: a transaction per Stripe call cost more
-    than the call. A crash resends at most that interval's answers, under the same idempotency keys. The
-    warehouse stays open while the app answers quickly (opening the file costs more than a Stripe call)
-    and is let go once the app has been silent for `SLOW_ANSWER_SECONDS`, so a long Zendesk job does not
-    keep others out.
+    overlap within the rate). What has come back is recorded in one transaction `RECORD_EVERY_SECONDS`
+    after the last recording, on a thread of its own while the next calls go out (a transaction per
+    Stripe call cost more than the call), and at once, before anything more is sent, when nothing else
+    is with the app or a call failed. A crash resends at most the answers not yet committed, under the
+    same idempotency keys. The warehouse stays open while the app answers quickly (opening the file costs
+    more than a Stripe call) and is let go once the app has been silent for `SLOW_ANSWER_SECONDS`, so a
+    long Zendesk job does not keep others out.
     """
     delivery = Delivery(errors={})
     pacer = Pacer(spec.requests_per_second)
 
-    def send(batch: list[Change]) -> tuple[list[Change], Sent]:
+    def send(batch: list[Change]) -> Answer:
         pacer.wait()
         return batch, adapter.send(batch)
 
     batches = iter([rows[start:start + spec.batch_size] for start in range(0, len(rows), spec.batch_size)])
     pending: set[Future] = set()
-    answered: list[tuple[list[Change], Sent]] = []
-    with ExitStack() as warehouse, ThreadPoolExecutor(spec.in_flight, f"{spec.name}-send") as pool:
-        conn = None
+    answered: list[Answer] = []
+    with _Recorder(spec, connect, delivery, run_id) as recorder, \
+            ThreadPoolExecutor(spec.in_flight, f"{spec.name}-send") as pool:
         recorded_at = last_answer_at = time.monotonic()
         while True:
             while len(pending) < spec.in_flight and (batch := next(batches, None)) is not None:
@@ -76,31 +79,93 @@ def deliver(spec: SyncSpec, rows: list[Change], adapter: Adapter,
             now = time.monotonic()
             answered += [future.result() for future in done if future.exception() is None]
             failed = [future.exception() for future in done if future.exception() is not None]
-            if answered and (failed or not pending or now - recorded_at >= RECORD_EVERY_SECONDS):
-                conn = conn or warehouse.enter_context(connect())
-                _record(conn, spec, answered, delivery, run_id)
+            if answered and (failed or not pending):
+                recorder.record(answered, wait=True)
+                answered, recorded_at = [], now
+            elif answered and now - recorded_at >= RECORD_EVERY_SECONDS and recorder.idle():
+                recorder.record(answered, wait=False)
                 answered, recorded_at = [], now
             if failed:
                 for future in pending:
                     future.cancel()
                 raise failed[0]
             last_answer_at = now if done else last_answer_at
-            if conn is not None and now - last_answer_at > SLOW_ANSWER_SECONDS:
-                warehouse.close()
-                conn = None
+            if now - last_answer_at > SLOW_ANSWER_SECONDS:
+                recorder.let_go()
 
 
-def _record(conn, spec: SyncSpec, answered: list[tuple[list[Change], Sent]], delivery: Delivery,
-            run_id: str) -> None:
-    """Commit what the app confirmed and refused in these batches, and count it."""
-    confirmed = [row for batch, sent in answered for row in batch if row.key not in sent.refused]
-    rejected = [(row, sent.refused[row.key]) for batch, sent in answered for row in batch if row.key in sent.refused]
-    conn.begin()
-    ledger.confirm(conn, spec, confirmed, run_id)
-    delivery.dead_lettered += ledger.reject(conn, spec, rejected, run_id)
-    conn.commit()
-    delivery.requests += sum(sent.requests for _, sent in answered)
-    delivery.confirmed += len(confirmed)
-    delivery.rejected += len(rejected)
-    for _, sent in answered:
-        delivery.errors.update(sent.refused)
+class _Recorder:
+    """Commits answers on one thread of its own, a transaction at a time, holding the warehouse between
+    recordings until told to let it go. A failed recording stops the ones after it, and its error is raised
+    in the delivering thread."""
+
+    def __init__(self, spec: SyncSpec, connect: Callable[[], AbstractContextManager], delivery: Delivery,
+                 run_id: str) -> None:
+        self.spec, self.connect, self.delivery, self.run_id = spec, connect, delivery, run_id
+        self.thread = ThreadPoolExecutor(1, f"{spec.name}-record")
+        self.warehouse = ExitStack()
+        self.conn = None
+        self.last: Future | None = None
+        self.error: BaseException | None = None
+
+    def __enter__(self) -> _Recorder:
+        return self
+
+    def __exit__(self, exc_type, *_) -> None:
+        # What was handed over is committed (or has failed) before the delivery returns or raises.
+        self.thread.submit(self.warehouse.close)
+        self.thread.shutdown(wait=True)
+        if exc_type is None:
+            self._raise_error()
+
+    def idle(self) -> bool:
+        """Whether the last recording is done."""
+        self._raise_error()
+        return self.last is None or self.last.done()
+
+    def record(self, answered: list[Answer], *, wait: bool) -> None:
+        """Hand these answers over for one transaction after any under way; with `wait`, until committed."""
+        self._raise_error()
+        self._submit(self._record, answered)
+        if wait:
+            self.last.result()
+            self._raise_error()
+
+    def let_go(self) -> None:
+        """Close the warehouse file once the recordings handed over are done."""
+        if self.conn is not None:
+            self._submit(self._close)
+
+    def _submit(self, work: Callable, *args) -> None:
+        def run() -> None:
+            if self.error is None:
+                try:
+                    work(*args)
+                except BaseException as error:
+                    self.error = error
+        self.last = self.thread.submit(run)
+
+    def _raise_error(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def _close(self) -> None:
+        self.warehouse.close()
+        self.conn = None
+
+    def _record(self, answered: list[Answer]) -> None:
+        """Commit what the app confirmed and refused in these batches, and count it."""
+        spec, delivery = self.spec, self.delivery
+        self.conn = self.conn or self.warehouse.enter_context(self.connect())
+        confirmed = [row for batch, sent in answered for row in batch if row.key not in sent.refused]
+        rejected = [(row, sent.refused[row.key]) for batch, sent in answered for row in batch
+                    if row.key in sent.refused]
+        self.conn.begin()
+        ledger.confirm(self.conn, spec, confirmed, self.run_id)
+        delivery.dead_lettered += ledger.reject(self.conn, spec, rejected, self.run_id)
+        self.conn.commit()
+        delivery.requests += sum(sent.requests for _, sent in answered)
+        delivery.confirmed += len(confirmed)
+        delivery.rejected += len(rejected)
+        for _, sent in answered:
+            delivery.errors.update(sent.refused)
