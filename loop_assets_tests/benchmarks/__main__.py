@@ -20,6 +20,7 @@ from pathlib import Path
 from loop_assets.paths import data_dir
 from loop_assets.sandbox import credentials
 from loop_assets.sandbox.activity import advance
+from loop_assets.sandbox.segment_history import WEEKEND_FACTOR
 from loop_assets.sandbox.store import open_store
 from loop_assets_tests.conftest import start_sandbox
 
@@ -27,7 +28,7 @@ from .fetch_limit import fetch_and_discard
 from .model_build import compiled_sql_only, dbt_run
 from .peers import ensure_peers_venv, run_peer_script
 from .report import format_slowest_steps, format_table, summarize, write_results
-from .sandbox_data import fresh_copy, landed_days, pristine_data
+from .sandbox_data import activity_window, fresh_copy, landed_days, pristine_data
 from .scales import SCALES
 from .sync_diff import time_diff
 
@@ -51,6 +52,9 @@ def main(argv: list[str] | None = None) -> None:
     print(format_table(rows))
     print()
     print(format_slowest_steps(measured["incremental_loop"], "where the incremental loop's time goes"))
+    window = measured["activity_window"]
+    print(f"\nthe incremental day: {window['from']} to {window['to']}, {window['weekend_hours']} of its 24 h on a "
+          f"weekend (Segment's weekend days carry {WEEKEND_FACTOR:g} of a weekday's calls)")
     print(f"\nresults: {output}")
 
 
@@ -92,7 +96,9 @@ def run_suite(scale, root: Path, *, peers: bool) -> dict:
         _log("activity + incremental loop ...")
         landed = landed_days(state)
         store = open_store(state)
-        measured["activity"] = advance(store, state, minutes=ACTIVITY_MINUTES, now=int(time.time()))
+        now = int(time.time())
+        measured["activity"] = advance(store, state, minutes=ACTIVITY_MINUTES, now=now)
+        measured["activity_window"] = activity_window(now - ACTIVITY_MINUTES * 60, now)
         store.close()
         measured["incremental_loop"] = _loop_pass(sandbox.url, state, warehouse, _days_with_new_files(landed, state))
     finally:

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from loop_assets.sandbox.generator import GENERATOR_META_KEY, generate
+from loop_assets.sandbox.segment_history import is_weekend
 from loop_assets.sandbox.store import open_store
 
 from .scales import Scale
@@ -45,6 +46,17 @@ def landed_days(state_dir: Path) -> dict[str, int]:
     folders = [p for p in (state_dir / "segment-logs").glob("*/*") if p.is_dir()]
     return {datetime.fromtimestamp(int(p.name) / 1000, tz=timezone.utc).date().isoformat(): len(list(p.iterdir()))
             for p in folders}
+
+
+def activity_window(start: int, end: int) -> dict:
+    """The incremental day's UTC bounds and its hours on a weekend: a quiet Segment day moves fewer scores,
+    so the syncs' change sets, and the pass, depend on the day of the week the suite runs."""
+    return {"from": _utc(start), "to": _utc(end),
+            "weekend_hours": sum(is_weekend(hour) for hour in range(start, end, 3600))}
+
+
+def _utc(moment: int) -> str:
+    return datetime.fromtimestamp(moment, tz=timezone.utc).strftime("%a %Y-%m-%d %H:%M UTC")
 
 
 def _settings(state_dir: Path) -> dict | None:

@@ -28,6 +28,8 @@ def test_benchmark_suite_runs_without_peers_and_writes_its_results(tmp_path):
         "full loop wall s", "settling loop s vs full loop (lands the loop's writes)", "incremental loop s vs full loop"}
     assert "incremental loop s vs full loop" in completed.stdout
     assert "where the incremental loop's time goes" in completed.stdout
+    assert 0 <= measured["activity_window"]["weekend_hours"] <= 24
+    assert "the incremental day: " in completed.stdout
     assert not (tmp_path / "results-tiny.partial.json").exists()  # kept only while a run goes
 
 
