@@ -101,33 +101,41 @@ def test_the_warehouse_is_let_go_while_the_app_is_silent_with_what_it_confirmed_
     assert delivered_keys(warehouse) == {row.key for row in rows}
 
 
-def test_calls_keep_going_out_while_answers_are_committed(warehouse, database):
-    commits: list[tuple[float, float]] = []
 
-    class SlowCommits:
-        """The warehouse connection, with each commit taking 0.3 s (a large ledger on a busy disk)."""
+class BeforeCommit:
+    """The warehouse connection, running `hook()` ahead of each commit: a slow disk, a failing one."""
 
-        def __init__(self, conn):
-            self.conn = conn
+    def __init__(self, conn, hook):
+        self.conn, self.hook = conn, hook
 
-        def __getattr__(self, name):
-            return getattr(self.conn, name)
+    def __getattr__(self, name):
+        return getattr(self.conn, name)
 
-        def commit(self):
-            started = time.monotonic()
-            time.sleep(0.3)
-            self.conn.commit()
-            commits.append((started, time.monotonic()))
+    def commit(self):
+        self.hook()
+        self.conn.commit()
 
+
+def connect_with(warehouse, hook):
     @contextmanager
     def connect():
         with warehouse.get_connection() as conn:
-            yield SlowCommits(conn)
+            yield BeforeCommit(conn, hook)
+    return connect
+
+
+def test_calls_keep_going_out_while_answers_are_committed(warehouse, database):
+    commits: list[tuple[float, float]] = []
+
+    def slow_commit():  # 0.3 s a commit: a large ledger on a busy disk
+        started = time.monotonic()
+        time.sleep(0.3)
+        commits.append((started, time.monotonic()))
 
     starts: list[float] = []
     rows = changes(2000)  # about 1.3 s of calls: several recordings
     app = App(latency=0.005, on_call=lambda call: starts.append(time.monotonic()))
-    deliver(STRIPE, rows, app, connect, "run-1")
+    deliver(STRIPE, rows, app, connect_with(warehouse, slow_commit), "run-1")
     assert delivered_keys(warehouse) == {row.key for row in rows}
     # The calls under way when a commit starts answer within 5 ms; any later start is a call sent meanwhile.
     started_during_commits = [t for t in starts for begin, end in commits if begin + 0.05 < t < end]
@@ -137,25 +145,12 @@ def test_calls_keep_going_out_while_answers_are_committed(warehouse, database):
 def test_a_failed_recording_stops_the_delivery_with_the_warehouse_error(warehouse, database):
     commits = []
 
-    class FailingSecondCommit:
-        def __init__(self, conn):
-            self.conn = conn
-
-        def __getattr__(self, name):
-            return getattr(self.conn, name)
-
-        def commit(self):
-            commits.append(len(commits) + 1)
-            if len(commits) == 2:
-                raise duckdb.IOException("could not write to the warehouse file: disk full")
-            self.conn.commit()
-
-    @contextmanager
-    def connect():
-        with warehouse.get_connection() as conn:
-            yield FailingSecondCommit(conn)
+    def second_commit_fails():
+        commits.append(len(commits) + 1)
+        if len(commits) == 2:
+            raise duckdb.IOException("could not write to the warehouse file: disk full")
 
     with pytest.raises(duckdb.IOException, match="disk full"):
-        deliver(STRIPE, changes(2000), App(latency=0.005), connect, "run-1")
+        deliver(STRIPE, changes(2000), App(latency=0.005), connect_with(warehouse, second_commit_fails), "run-1")
     assert len(commits) == 2  # nothing was committed after the failed recording
     assert 0 < len(delivered_keys(warehouse)) < 2000
