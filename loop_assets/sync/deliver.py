@@ -113,7 +113,7 @@ class _Recorder:
 
     def __exit__(self, exc_type, *_) -> None:
         # What was handed over is committed (or has failed) before the delivery returns or raises.
-        self.thread.submit(self.warehouse.close)
+        self.thread.submit(self._close)
         self.thread.shutdown(wait=True)
         if exc_type is None:
             self._raise_error()

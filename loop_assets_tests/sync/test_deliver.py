@@ -101,7 +101,6 @@ def test_the_warehouse_is_let_go_while_the_app_is_silent_with_what_it_confirmed_
     assert delivered_keys(warehouse) == {row.key for row in rows}
 
 
-
 class BeforeCommit:
     """The warehouse connection, running `hook()` ahead of each commit: a slow disk, a failing one."""
 
