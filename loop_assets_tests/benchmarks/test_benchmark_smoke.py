@@ -4,7 +4,11 @@ import json
 import subprocess
 import sys
 
+from loop_assets.sandbox.generator import GENERATOR_META_KEY
+from loop_assets.sandbox.store import open_store
 from loop_assets_tests.benchmarks.__main__ import Measured, partial_path
+from loop_assets_tests.benchmarks.sandbox_data import STALE_AFTER_SECONDS, pristine_data
+from loop_assets_tests.benchmarks.scales import SCALES
 
 
 def test_benchmark_suite_runs_without_peers_and_writes_its_results(tmp_path):
@@ -38,6 +42,21 @@ def test_each_measurement_is_on_disk_as_soon_as_it_is_taken(tmp_path):
     measured["fetch_limit"] = {"records": 5, "seconds": 0.1}
     on_disk = json.loads((tmp_path / "results-tiny.partial.json").read_text())
     assert on_disk == {"scale": {"name": "tiny"}, "fetch_limit": {"records": 5, "seconds": 0.1}}
+
+
+def test_stored_sandbox_data_is_reused_only_while_its_history_ends_about_a_day_ago(tmp_path):
+    pristine, generated_s = pristine_data(tmp_path, SCALES["tiny"])
+    assert generated_s is not None
+    assert pristine_data(tmp_path, SCALES["tiny"]) == (pristine, None)
+    store = open_store(pristine)
+    settings = json.loads(store.get_meta(GENERATOR_META_KEY))
+    ended = settings["now"]
+    store.set_meta(GENERATOR_META_KEY, json.dumps({**settings, "now": ended - STALE_AFTER_SECONDS - 60}))
+    store.close()
+    assert pristine_data(tmp_path, SCALES["tiny"])[1] is not None  # generated again, ending a day ago
+    store = open_store(pristine)
+    assert json.loads(store.get_meta(GENERATOR_META_KEY))["now"] >= ended
+    store.close()
 
 
 def test_the_delivery_cost_benchmark_runs_and_reports_its_cost_per_row():
