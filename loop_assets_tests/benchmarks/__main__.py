@@ -1,4 +1,4 @@
-"""`python -m loop_assets_tests.benchmarks --scale small|medium|large [--no-peers]`: the whole suite, one run.
+"""`python -m loop_assets_tests.benchmarks --scale small|medium|large [--no-peers] [--as-of DAY]`: the whole suite.
 
 Generates (or reuses) sandbox data at the scale, serves it, and measures on the same data: extraction
 (page-fetch limit, dlt, loop), the full loop (extract -> models -> checks -> syncs) in a process of its
@@ -24,11 +24,12 @@ from loop_assets.sandbox.segment_history import WEEKEND_FACTOR
 from loop_assets.sandbox.store import open_store
 from loop_assets_tests.conftest import start_sandbox
 
+from .clock import parse_moment, run_as_of, started_as_of, utc
 from .fetch_limit import fetch_and_discard
 from .model_build import compiled_sql_only, dbt_run
 from .peers import ensure_peers_venv, run_peer_script
 from .report import format_slowest_steps, format_table, summarize, write_results
-from .sandbox_data import activity_window, fresh_copy, landed_days, pristine_data
+from .sandbox_data import DAY_SECONDS, activity_window, fresh_copy, landed_days, pristine_data
 from .scales import SCALES
 from .sync_diff import time_diff
 
@@ -42,9 +43,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale", choices=sorted(SCALES), default="small")
     parser.add_argument("--no-peers", action="store_true", help="skip dlt and dbt (no peers venv needed)")
     parser.add_argument("--root", type=Path, default=None, help="default: $LOOP_DATA_DIR/bench or data/bench")
+    parser.add_argument("--as-of", type=parse_moment, default=None, metavar="YYYY-MM-DD[THH:MM]",
+                        help="run as if started at this UTC moment (libfaketime); default: now")
     args = parser.parse_args(argv)
     root = (args.root or data_dir() / "bench").resolve()
-    measured = run_suite(SCALES[args.scale], root, peers=not args.no_peers)
+    if args.as_of is not None and started_as_of() is None:
+        if not args.no_peers:
+            ensure_peers_venv(root / "peers-venv")  # on the real clock: pip checks certificates' dates
+        run_as_of(args.as_of, sys.argv[1:] if argv is None else argv)
+    history_end = (started_as_of() or int(time.time())) - DAY_SECONDS
+    measured = run_suite(SCALES[args.scale], root, peers=not args.no_peers, history_end=history_end)
     rows = summarize(args.scale, measured)
     output = root / f"results-{args.scale}.json"
     write_results(output, args.scale, measured, rows)
@@ -53,21 +61,22 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print(format_slowest_steps(measured["incremental_loop"], "where the incremental loop's time goes"))
     window = measured["activity_window"]
-    print(f"\nthe incremental day: {window['from']} to {window['to']}, {window['weekend_hours']} of its 24 h on a "
-          f"weekend (Segment's weekend days carry {WEEKEND_FACTOR:g} of a weekday's calls)")
+    print(f"\nas of {measured['as_of']}; the incremental day: {window['from']} to {window['to']}, "
+          f"{window['weekend_hours']} of its 24 h on a weekend (Segment's weekend days carry {WEEKEND_FACTOR:g} of a weekday's calls)")
     print(f"\nresults: {output}")
 
 
-def run_suite(scale, root: Path, *, peers: bool) -> dict:
-    """Every measurement of one run, raw (seconds, records, requests, MiB)."""
+def run_suite(scale, root: Path, *, peers: bool, history_end: int) -> dict:
+    """Every measurement of one run, raw (seconds, records, requests, MiB), on a history ending at `history_end`."""
     peers_python = ensure_peers_venv(root / "peers-venv") if peers else None
-    _log(f"sandbox data at scale {scale.name} ...")
-    pristine, generated_s = pristine_data(root, scale)
+    _log(f"sandbox data at scale {scale.name}, its history up to {utc(history_end)} ...")
+    pristine, generated_s = pristine_data(root, scale, history_end)
     state = fresh_copy(pristine, root / scale.name / "sandbox")
     work = root / scale.name / "work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    measured = Measured(partial_path(root, scale.name), {"scale": vars(scale), "generate_s": generated_s})
+    measured = Measured(partial_path(root, scale.name), {
+        "scale": vars(scale), "as_of": utc(history_end + DAY_SECONDS), "generate_s": generated_s})
     sandbox = start_sandbox(state, config=FAST_JOBS)
     try:
         _log("page-fetch limit ...")

@@ -13,6 +13,7 @@ from loop_assets.sandbox.generator import GENERATOR_META_KEY, generate
 from loop_assets.sandbox.segment_history import is_weekend
 from loop_assets.sandbox.store import open_store
 
+from .clock import utc
 from .scales import Scale
 
 DAY_SECONDS = 86_400
@@ -21,22 +22,21 @@ DAY_SECONDS = 86_400
 STALE_AFTER_SECONDS = 2 * 3600
 
 
-def pristine_data(root: Path, scale: Scale) -> tuple[Path, float | None]:
+def pristine_data(root: Path, scale: Scale, history_end: int) -> tuple[Path, float | None]:
     """The generated state for `scale` under `root`, and the generation time when it was generated now.
 
-    The history ends one day ago, so the incremental pass can add the day since then as new activity. A
-    stored state is reused while its settings match and its history ended at most `STALE_AFTER_SECONDS`
-    before that: about the gap a run leaves itself, its passes before the incremental one taking up to an
-    hour and a half at `large`.
+    The history ends at `history_end`, a day before the suite starts, so the incremental pass can add the
+    day since then as new activity. A stored state is reused while its settings match and its history ended
+    at most `STALE_AFTER_SECONDS` before that: about the gap a run leaves itself, its passes before the
+    incremental one taking up to an hour and a half at `large`.
     """
     pristine = root / scale.name / "pristine"
-    history_end = int(time.time()) - DAY_SECONDS
     stored_end = _stored_history_end(pristine, scale)
-    if stored_end is not None and history_end - stored_end <= STALE_AFTER_SECONDS:
+    if stored_end is not None and 0 <= history_end - stored_end <= STALE_AFTER_SECONDS:
         return pristine, None
     if stored_end is not None:
-        print(f"regenerating {pristine}: its history ended {_utc(stored_end)}, "
-              f"{(history_end - stored_end) / 3600:.1f} h before a day ago", file=sys.stderr, flush=True)
+        print(f"generating {pristine} again: its history ended {utc(stored_end)}, not up to {utc(history_end)}",
+              file=sys.stderr, flush=True)
     shutil.rmtree(pristine, ignore_errors=True)
     started = time.perf_counter()
     generate(open_store(pristine), pristine, customers=scale.customers, days=scale.days, seed=7,
@@ -61,12 +61,8 @@ def landed_days(state_dir: Path) -> dict[str, int]:
 def activity_window(start: int, end: int) -> dict:
     """The incremental day's UTC bounds and its hours on a weekend: a quiet Segment day moves fewer scores,
     so the syncs' change sets, and the pass, depend on the day of the week the suite runs."""
-    return {"from": _utc(start), "to": _utc(end),
+    return {"from": utc(start), "to": utc(end),
             "weekend_hours": sum(is_weekend(hour) for hour in range(start, end, 3600))}
-
-
-def _utc(moment: int) -> str:
-    return datetime.fromtimestamp(moment, tz=timezone.utc).strftime("%a %Y-%m-%d %H:%M UTC")
 
 
 def _stored_history_end(pristine: Path, scale: Scale) -> int | None:
