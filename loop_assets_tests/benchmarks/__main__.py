@@ -62,12 +62,13 @@ def main(argv: list[str] | None = None) -> None:
     print(format_slowest_steps(measured["incremental_loop"], "where the incremental loop's time goes"))
     window = measured["activity_window"]
     print(f"\nas of {measured['as_of']}; the incremental day: {window['from']} to {window['to']}, "
-          f"{window['weekend_hours']} of its 24 h on a weekend (Segment's weekend days carry {WEEKEND_FACTOR:g} of a weekday's calls)")
+          f"{window['weekend_hours']} of its 24 h on a weekend "
+          f"(Segment's weekend days carry {WEEKEND_FACTOR:g} of a weekday's calls)")
     print(f"\nresults: {output}")
 
 
 def run_suite(scale, root: Path, *, peers: bool, history_end: int) -> dict:
-    """Every measurement of one run, raw (seconds, records, requests, MiB), on a history ending at `history_end`."""
+    """Every measurement of one run, raw (seconds, records, requests, MiB), on data up to `history_end`."""
     peers_python = ensure_peers_venv(root / "peers-venv") if peers else None
     _log(f"sandbox data at scale {scale.name}, its history up to {utc(history_end)} ...")
     pristine, generated_s = pristine_data(root, scale, history_end)

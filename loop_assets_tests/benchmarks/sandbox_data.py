@@ -60,7 +60,7 @@ def landed_days(state_dir: Path) -> dict[str, int]:
 
 def activity_window(start: int, end: int) -> dict:
     """The incremental day's UTC bounds and its hours on a weekend: a quiet Segment day moves fewer scores,
-    so the syncs' change sets, and the pass, depend on the day of the week the suite runs."""
+    so the syncs' change sets, and the pass, depend on the day of the week the suite runs as of."""
     return {"from": utc(start), "to": utc(end),
             "weekend_hours": sum(is_weekend(hour) for hour in range(start, end, 3600))}
 
