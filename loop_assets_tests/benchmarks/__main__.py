@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> None:
         if not args.no_peers:
             ensure_peers_venv(root / "peers-venv")  # on the real clock: pip checks certificates' dates
         run_as_of(args.as_of, sys.argv[1:] if argv is None else argv)
-    history_end = (started_as_of() or int(time.time())) - DAY_SECONDS
+    as_of = started_as_of()
+    history_end = (int(time.time()) if as_of is None else as_of) - DAY_SECONDS
     measured = run_suite(SCALES[args.scale], root, peers=not args.no_peers, history_end=history_end)
     rows = summarize(args.scale, measured)
     output = root / f"results-{args.scale}.json"
