@@ -1,4 +1,4 @@
-"""Send a plan's rows in batches at the app's pace, committing confirmations as they come."""
+"""Send a plan's rows in batches at the app's pace, committing the app's answers to the journal as they come."""
 
 from __future__ import annotations
 
@@ -9,12 +9,11 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 
-from . import ledger
+from . import journal
 from .adapters.base import Adapter, Sent
 from .diff import Change
 from .specs import SyncSpec
 
-SLOW_ANSWER_SECONDS = 1.0  # an app silent this long gets the warehouse file closed while it works
 RECORD_EVERY_SECONDS = 0.25  # answers wait at most about this long to be recorded, many calls in one transaction
 
 Answer = tuple[list[Change], Sent]
@@ -25,8 +24,9 @@ class Delivery:
     requests: int = 0
     confirmed: int = 0
     rejected: int = 0
-    dead_lettered: int = 0
-    errors: dict[str, str] | None = None
+    api_calls: int = 0  # with Zendesk's job polls; filled in by the caller, which owns the adapter
+    retries: int = 0
+    seconds: float = 0.0
 
 
 class Pacer:
@@ -45,19 +45,19 @@ class Pacer:
 
 
 def deliver(spec: SyncSpec, rows: list[Change], adapter: Adapter,
-            connect: Callable[[], AbstractContextManager], run_id: str) -> Delivery:
-    """At-least-once: a batch is recorded only once the app confirmed it, so a crash resends just the rest.
+            connect: Callable[[], AbstractContextManager]) -> Delivery:
+    """At-least-once: a batch is recorded in the journal `connect` opens only once the app answered it, so
+    a crash resends just the rest.
 
     Up to `spec.in_flight` batches are with the app at once (Stripe takes one customer per call, so calls
     overlap within the rate). What has come back is recorded in one transaction `RECORD_EVERY_SECONDS`
     after the last recording, on a thread of its own while the next calls go out (a transaction per
     Stripe call cost more than the call), and at once, before anything more is sent, when nothing else
     is with the app or a call failed. A crash resends at most the answers not yet committed, under the
-    same idempotency keys. The warehouse stays open while the app answers quickly (opening the file costs
-    more than a Stripe call) and is let go once the app has been silent for `SLOW_ANSWER_SECONDS`, so a
-    long Zendesk job does not keep others out.
+    same idempotency keys. The journal stays open from the first answer to the last: it is this sync's
+    alone, and another run that tries to open it learns at once that the sync is being delivered.
     """
-    delivery = Delivery(errors={})
+    delivery = Delivery()
     pacer = Pacer(spec.requests_per_second)
 
     def send(batch: list[Change]) -> Answer:
@@ -67,9 +67,9 @@ def deliver(spec: SyncSpec, rows: list[Change], adapter: Adapter,
     batches = iter([rows[start:start + spec.batch_size] for start in range(0, len(rows), spec.batch_size)])
     pending: set[Future] = set()
     answered: list[Answer] = []
-    with _Recorder(spec, connect, delivery, run_id) as recorder, \
+    with _Recorder(spec, connect, delivery) as recorder, \
             ThreadPoolExecutor(spec.in_flight, f"{spec.name}-send") as pool:
-        recorded_at = last_answer_at = time.monotonic()
+        recorded_at = time.monotonic()
         while True:
             while len(pending) < spec.in_flight and (batch := next(batches, None)) is not None:
                 pending.add(pool.submit(send, batch))
@@ -89,21 +89,16 @@ def deliver(spec: SyncSpec, rows: list[Change], adapter: Adapter,
                 for future in pending:
                     future.cancel()
                 raise failed[0]
-            last_answer_at = now if done else last_answer_at
-            if now - last_answer_at > SLOW_ANSWER_SECONDS:
-                recorder.let_go()
 
 
 class _Recorder:
-    """Commits answers on one thread of its own, a transaction at a time, holding the warehouse between
-    recordings until told to let it go. A failed recording stops the ones after it, and its error is raised
-    in the delivering thread."""
+    """Commits answers on one thread of its own, a transaction at a time, holding the journal between
+    recordings. A failed recording stops the ones after it, and its error is raised in the delivering thread."""
 
-    def __init__(self, spec: SyncSpec, connect: Callable[[], AbstractContextManager], delivery: Delivery,
-                 run_id: str) -> None:
-        self.spec, self.connect, self.delivery, self.run_id = spec, connect, delivery, run_id
+    def __init__(self, spec: SyncSpec, connect: Callable[[], AbstractContextManager], delivery: Delivery) -> None:
+        self.spec, self.connect, self.delivery = spec, connect, delivery
         self.thread = ThreadPoolExecutor(1, f"{spec.name}-record")
-        self.warehouse = ExitStack()
+        self.file = ExitStack()
         self.conn = None
         self.last: Future | None = None
         self.error: BaseException | None = None
@@ -131,11 +126,6 @@ class _Recorder:
             self.last.result()
             self._raise_error()
 
-    def let_go(self) -> None:
-        """Close the warehouse file once the recordings handed over are done."""
-        if self.conn is not None:
-            self._submit(self._close)
-
     def _submit(self, work: Callable, *args) -> None:
         def run() -> None:
             if self.error is None:
@@ -150,22 +140,17 @@ class _Recorder:
             raise self.error
 
     def _close(self) -> None:
-        self.warehouse.close()
+        self.file.close()
         self.conn = None
 
     def _record(self, answered: list[Answer]) -> None:
         """Commit what the app confirmed and refused in these batches, and count it."""
-        spec, delivery = self.spec, self.delivery
-        self.conn = self.conn or self.warehouse.enter_context(self.connect())
-        confirmed = [row for batch, sent in answered for row in batch if row.key not in sent.refused]
-        rejected = [(row, sent.refused[row.key]) for batch, sent in answered for row in batch
-                    if row.key in sent.refused]
-        self.conn.begin()
-        ledger.confirm(self.conn, spec, confirmed, self.run_id)
-        delivery.dead_lettered += ledger.reject(self.conn, spec, rejected, self.run_id)
-        self.conn.commit()
-        delivery.requests += sum(sent.requests for _, sent in answered)
+        delivery = self.delivery
+        self.conn = self.conn or self.file.enter_context(self.connect())
+        confirmed = [row.key for batch, sent in answered for row in batch if row.key not in sent.refused]
+        refused = {key: error for _, sent in answered for key, error in sent.refused.items()}
+        requests = sum(sent.requests for _, sent in answered)
+        journal.record(self.conn, confirmed, refused, requests)
+        delivery.requests += requests
         delivery.confirmed += len(confirmed)
-        delivery.rejected += len(rejected)
-        for _, sent in answered:
-            delivery.errors.update(sent.refused)
+        delivery.rejected += len(refused)

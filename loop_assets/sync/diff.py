@@ -46,7 +46,7 @@ def diff_against_delivered(conn, spec: SyncSpec) -> tuple[dict[str, int], list[C
         "from sync_changes where change <> 'unchanged' order by key"
     ).fetchall()
     return ({kind: counts.get(kind, 0) for kind in ("added", "changed", "removed", "unchanged")},
-            [_change(row) for row in rows])
+            [change_from_row(row) for row in rows])
 
 
 def read_back(conn, spec: SyncSpec) -> list[tuple[Change, dict]]:
@@ -62,11 +62,12 @@ def read_back(conn, spec: SyncSpec) -> list[tuple[Change, dict]]:
     parents = sorted({path.split(".", 1)[0] for _, path in spec.fields})
     rows = conn.execute((SQL / "readback.sql").read_text(),
                         {"sync": spec.name, "paths": [f'$."{parent}"' for parent in parents]}).fetchall()
-    return [(_change(row[:-1]), {parent: None if part is None else json.loads(part)
+    return [(change_from_row(row[:-1]), {parent: None if part is None else json.loads(part)
                                  for parent, part in zip(parents, row[-1])}) for row in rows]
 
 
-def _change(row) -> Change:
+def change_from_row(row) -> Change:
+    """A Change from (key, change, payload, payload_hash, delivered, attempts, dead_lettered), JSON as text."""
     key, change, payload, payload_hash, delivered, attempts, dead = row
     return Change(key, change, json.loads(payload) if payload else None, payload_hash,
                   json.loads(delivered) if delivered else None, attempts, dead)

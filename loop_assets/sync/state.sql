@@ -63,3 +63,11 @@ create table if not exists loop.sync_audit (
     new_value json,
     pushed_at timestamptz not null
 );
+
+-- How far each sync's journal (journal.sql) has been recorded here: the answers after `answer_id` are not
+-- yet. A journal recorded again after a crash adds nothing twice.
+create table if not exists loop.sync_journal (
+    sync varchar primary key,
+    plan_id varchar not null,
+    answer_id bigint not null
+);

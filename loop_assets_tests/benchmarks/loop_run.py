@@ -95,8 +95,9 @@ def _reset_peak_rss() -> None:
 
 
 def _step_seconds(result) -> dict[str, float]:
-    """Each step's own duration as Dagster reports it; the phase's remainder is the run's start and finish."""
-    return {event.step_key: round(event.event_specific_data.duration_ms / 1000, 3)
+    """Each step's own duration as Dagster reports it, by op name (a sync's steps are `<sync>.<sync>__plan`...);
+    the phase's remainder is the run's start and finish."""
+    return {event.step_key.rsplit(".", 1)[-1]: round(event.event_specific_data.duration_ms / 1000, 3)
             for event in result.all_events if event.is_step_success}
 
 

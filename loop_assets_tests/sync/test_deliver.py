@@ -1,9 +1,7 @@
-"""The delivery loop on a real warehouse file: what it records, when, and when it lets the file go."""
+"""The delivery loop on a real journal file: what it records, and when."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -14,8 +12,9 @@ import pytest
 
 from loop_assets.apps.http import CallStats
 from loop_assets.sync.adapters.base import Sent
-from loop_assets.sync.deliver import RECORD_EVERY_SECONDS, SLOW_ANSWER_SECONDS, deliver
-from loop_assets.sync.diff import Change, ensure_sync_tables
+from loop_assets.sync import journal
+from loop_assets.sync.deliver import deliver
+from loop_assets.sync.diff import Change
 from loop_assets.sync.specs import SYNCS
 
 STRIPE = replace(next(s for s in SYNCS if s.name == "stripe__customers_sync"), requests_per_second=10_000)
@@ -43,36 +42,24 @@ def changes(n: int) -> list[Change]:
     return [Change(f"cus_{i}", "added", {"metadata.loop_tier": "high"}, f"hash{i}", None) for i in range(n)]
 
 
-def delivered_keys(warehouse) -> set[str]:
-    with warehouse.get_connection() as conn:
-        return {key for (key,) in conn.execute("select key from loop.sync_delivered").fetchall()}
-
-
-def delivered_keys_seen_by_another_process(database: str) -> set[str]:
-    """Read as the next run's process would: DuckDB lets one process hold the file."""
-    out = subprocess.run([sys.executable, "-c", (
-        "import duckdb, sys; print('\\n'.join(k for (k,) in duckdb.connect(sys.argv[1], read_only=True)"
-        ".execute('select key from loop.sync_delivered').fetchall()))"), database],
-        capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr[-2000:]
-    return set(out.stdout.split())
+def confirmed_keys(path) -> set[str]:
+    with journal.connect(path) as conn:
+        return {key for (key,) in conn.execute("select key from answers where error is null").fetchall()}
 
 
 @pytest.fixture
-def database(warehouse) -> str:
-    with warehouse.get_connection() as conn:
-        ensure_sync_tables(conn)
-    return warehouse.database
+def path(tmp_path):
+    return tmp_path / "stripe__customers_sync.duckdb"
 
 
-def test_every_confirmed_row_is_recorded_when_many_calls_answer_at_once(warehouse, database):
+def test_every_confirmed_row_is_recorded_when_many_calls_answer_at_once(path):
     rows = changes(500)
-    result = deliver(STRIPE, rows, App(latency=0.001), warehouse.get_connection, "run-1")
+    result = deliver(STRIPE, rows, App(latency=0.001), lambda: journal.connect(path))
     assert (result.requests, result.confirmed, result.rejected) == (500, 500, 0)
-    assert delivered_keys(warehouse) == {row.key for row in rows}
+    assert confirmed_keys(path) == {row.key for row in rows}
 
 
-def test_a_failing_call_stops_the_delivery_after_recording_what_was_confirmed_before_it(warehouse, database):
+def test_a_failing_call_stops_the_delivery_after_recording_what_was_confirmed_before_it(path):
     one_at_a_time = replace(STRIPE, in_flight=1)
 
     def fail_fifth(call: int) -> None:
@@ -81,28 +68,12 @@ def test_a_failing_call_stops_the_delivery_after_recording_what_was_confirmed_be
 
     rows = changes(20)
     with pytest.raises(ConnectionError):
-        deliver(one_at_a_time, rows, App(on_call=fail_fifth), warehouse.get_connection, "run-1")
-    assert delivered_keys(warehouse) == {row.key for row in rows[:4]}
-
-
-def test_the_warehouse_is_let_go_while_the_app_is_silent_with_what_it_confirmed_recorded(warehouse, database):
-    one_at_a_time = replace(STRIPE, in_flight=1)
-    seen_during_the_slow_call: list[set[str]] = []
-
-    def slow_third(call: int) -> None:
-        if call == 3:
-            # Another process can open the file only once this one let it go (DuckDB: one process per file).
-            time.sleep(SLOW_ANSWER_SECONDS + 2 * RECORD_EVERY_SECONDS)
-            seen_during_the_slow_call.append(delivered_keys_seen_by_another_process(database))
-
-    rows = changes(4)
-    deliver(one_at_a_time, rows, App(on_call=slow_third), warehouse.get_connection, "run-1")
-    assert seen_during_the_slow_call == [{row.key for row in rows[:2]}]
-    assert delivered_keys(warehouse) == {row.key for row in rows}
+        deliver(one_at_a_time, rows, App(on_call=fail_fifth), lambda: journal.connect(path))
+    assert confirmed_keys(path) == {row.key for row in rows[:4]}
 
 
 class BeforeCommit:
-    """The warehouse connection, running `hook()` ahead of each commit: a slow disk, a failing one."""
+    """The journal connection, running `hook()` ahead of each commit: a slow disk, a failing one."""
 
     def __init__(self, conn, hook):
         self.conn, self.hook = conn, hook
@@ -115,15 +86,15 @@ class BeforeCommit:
         self.conn.commit()
 
 
-def connect_with(warehouse, hook):
+def connect_with(path, hook):
     @contextmanager
     def connect():
-        with warehouse.get_connection() as conn:
+        with journal.connect(path) as conn:
             yield BeforeCommit(conn, hook)
     return connect
 
 
-def test_calls_keep_going_out_while_answers_are_committed(warehouse, database):
+def test_calls_keep_going_out_while_answers_are_committed(path):
     commits: list[tuple[float, float]] = []
 
     def slow_commit():  # 0.3 s a commit: a large ledger on a busy disk
@@ -134,22 +105,22 @@ def test_calls_keep_going_out_while_answers_are_committed(warehouse, database):
     starts: list[float] = []
     rows = changes(2000)  # about 1.3 s of calls: several recordings
     app = App(latency=0.005, on_call=lambda call: starts.append(time.monotonic()))
-    deliver(STRIPE, rows, app, connect_with(warehouse, slow_commit), "run-1")
-    assert delivered_keys(warehouse) == {row.key for row in rows}
+    deliver(STRIPE, rows, app, connect_with(path, slow_commit))
+    assert confirmed_keys(path) == {row.key for row in rows}
     # The calls under way when a commit starts answer within 5 ms; any later start is a call sent meanwhile.
     started_during_commits = [t for t in starts for begin, end in commits if begin + 0.05 < t < end]
     assert started_during_commits
 
 
-def test_a_failed_recording_stops_the_delivery_with_the_warehouse_error(warehouse, database):
+def test_a_failed_recording_stops_the_delivery_with_the_journal_error(path):
     commits = []
 
     def second_commit_fails():
         commits.append(len(commits) + 1)
         if len(commits) == 2:
-            raise duckdb.IOException("could not write to the warehouse file: disk full")
+            raise duckdb.IOException("could not write to the journal file: disk full")
 
     with pytest.raises(duckdb.IOException, match="disk full"):
-        deliver(STRIPE, changes(2000), App(latency=0.005), connect_with(warehouse, second_commit_fails), "run-1")
+        deliver(STRIPE, changes(2000), App(latency=0.005), connect_with(path, second_commit_fails))
     assert len(commits) == 2  # nothing was committed after the failed recording
-    assert 0 < len(delivered_keys(warehouse)) < 2000
+    assert 0 < len(confirmed_keys(path)) < 2000
