@@ -72,7 +72,7 @@ def build_sync_asset(spec: SyncSpec) -> dg.AssetsDefinition:
             raise dg.Failure(description=str(taken_over)) from None
         if report.totals.rejected:
             sample = "; ".join(f"{key}: {error}" for key, error in report.totals.errors.items())
-            context.log.warning(f"{spec.name}: {report.totals.rejected} row(s) refused by {spec.app}: {sample}")
+            context.log.warning(f"{spec.name}: {report.totals.rejected} row(s) refused: {sample}")
         yield dg.Output(None, "result", metadata=_metadata(report))
         yield from _check_results(spec, report)
 
@@ -109,7 +109,9 @@ def _metadata(report: Report) -> dict:
         "rows_added": planned.counts["added"], "rows_changed": planned.counts["changed"],
         "rows_removed": planned.counts["removed"], "rows_unchanged": planned.counts["unchanged"],
         "rows_to_send": planned.to_send, "rows_sent_confirmed": totals.confirmed,
-        "rows_failed": totals.rejected + planned.missing, "rows_conflicted": planned.kept_human,
+        # A dry run records nothing: its rows_failed are the rows it would refuse before sending.
+        "rows_failed": planned.missing if planned.dry_run else totals.rejected,
+        "rows_conflicted": planned.kept_human,
         "rows_adopted": planned.adopted, "rows_dead_lettered": planned.dead_lettered,
         "readback_confirmed": planned.readback_confirmed, "readback_mismatched": planned.readback_mismatched,
         "requests_sent": totals.requests, "api_calls": report.api_calls, "retries": report.retries,
@@ -126,7 +128,7 @@ def _metadata(report: Report) -> dict:
 def _check_results(spec: SyncSpec, report: Report):
     planned, totals = report.planned, report.totals
     ratio = 1.0 if planned.dry_run or not planned.to_send else totals.confirmed / planned.to_send
-    refused = totals.rejected + planned.missing
+    refused = planned.missing if planned.dry_run else totals.rejected
     warn, error = dg.AssetCheckSeverity.WARN, dg.AssetCheckSeverity.ERROR
     yield dg.AssetCheckResult(check_name="completion", passed=ratio == 1.0, severity=error,
                               metadata={"completion_ratio": ratio, "rows_to_send": planned.to_send})

@@ -1,7 +1,9 @@
 """A sync's delivery journal: the rows a plan sends and the app's answers, in a DuckDB file of its own.
 
 The step that talks to the app records only here, so it needs neither the warehouse file nor its pool;
-a short step in the pool then records the answers in the warehouse's ledger (`record_in_warehouse`).
+a short step in the pool then attaches the journal to the warehouse and records the answers in the ledger
+in one set-based transaction (`record_in_warehouse`). Every statement names the journal's tables
+`journal.*`, so the same SQL runs on its own connection and attached to the warehouse's.
 """
 
 from __future__ import annotations
@@ -15,12 +17,17 @@ from pathlib import Path
 
 import duckdb
 
-from . import ledger
 from .diff import Change, change_from_row
 from .specs import SyncSpec
 
-JOURNAL_SQL = Path(__file__).parent / "journal.sql"
+SQL = Path(__file__).parent
 ERROR_SAMPLE = 5
+# Its own connection holds a few batches' answers at a time.
+MEMORY_LIMIT = "256MB"
+
+
+class SyncBusy(Exception):
+    """Another run is delivering this sync: a second plan would send the same rows again."""
 
 
 @dataclass(frozen=True)
@@ -46,103 +53,122 @@ def journal_path(warehouse: str, spec: SyncSpec) -> Path:
     return database.with_name(f"{database.name}.journals") / f"{spec.name}.duckdb"
 
 
-class SyncBusy(Exception):
-    """Another run is delivering this sync: a second plan would send the same rows again."""
-
-
 @contextmanager
 def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The journal, created if new. DuckDB lets one process hold it: a second one fails at once, naming the first."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """The journal on a connection of its own (the deliver step's)."""
+    conn = duckdb.connect(config={"memory_limit": MEMORY_LIMIT})
     try:
-        conn = duckdb.connect(str(path))
-    except duckdb.IOException as held:
-        if "lock" not in str(held):
-            raise
-        raise SyncBusy(f"the sync journal {path} is held by another process, which is delivering this sync "
-                       f"({held}). Run the sync again once that delivery ended.") from None
-    try:
-        conn.execute(JOURNAL_SQL.read_text())
-        yield conn
+        with attached(conn, path):
+            yield conn
     finally:
         conn.close()
 
 
+@contextmanager
+def attached(conn, path: Path) -> Iterator[None]:
+    """The journal attached to `conn` as `journal`, created if new. DuckDB lets one process hold the file:
+    while another one delivers the sync, this fails at once, naming it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn.execute(f"attach '{_literal(path)}' as journal")
+    except duckdb.Error as held:
+        if "lock" not in str(held) and "already attached" not in str(held):
+            raise
+        raise SyncBusy(f"the sync journal {path} is held by another process, which is delivering this sync "
+                       f"({held}). Run the sync again once that delivery ended.") from None
+    try:
+        conn.execute((SQL / "journal.sql").read_text())
+        yield
+    finally:
+        conn.execute("detach journal")
+
+
 def current_plan(conn) -> PlanRow | None:
-    row = conn.execute("select plan_id, run_id, root_run_id from plan").fetchone()
+    row = conn.execute("select plan_id, run_id, root_run_id from journal.plan").fetchone()
     return PlanRow(*row) if row else None
 
 
-def start(conn, plan: PlanRow, rows: list[Change]) -> None:
-    """Replace whatever the journal held with `plan` and the rows it sends, in one transaction."""
+def start(conn, plan: PlanRow, rows: list[Change], refused: list[tuple[Change, str]]) -> None:
+    """Replace whatever the journal held with `plan`, the rows it sends and those it refused before sending
+    (with their answer: the reason), in one transaction."""
     conn.begin()
     clear(conn)
-    conn.execute("insert into plan values (?, ?, ?, ?, 0)", [plan.plan_id, plan.run_id, plan.root_run_id, _now()])
-    if rows:
+    conn.execute("insert into journal.plan values (?, ?, ?, ?, 0)",
+                 [plan.plan_id, plan.run_id, plan.root_run_id, _now()])
+    outbox = rows + [row for row, _ in refused]
+    if outbox:
         conn.execute(
-            "insert into outbox select unnest(?::varchar[]), unnest(?::varchar[]), unnest(?::varchar[])::json, "
-            "unnest(?::varchar[]), unnest(?::varchar[])::json, unnest(?::integer[])",
-            [[r.key for r in rows], [r.change for r in rows], [_json(r.payload) for r in rows],
-             [r.payload_hash for r in rows], [_json(r.delivered) for r in rows], [r.attempts for r in rows]],
+            "insert into journal.outbox select unnest(?::varchar[]), unnest(?::varchar[]), "
+            "unnest(?::varchar[])::json, unnest(?::varchar[]), unnest(?::varchar[])::json, unnest(?::integer[])",
+            [[r.key for r in outbox], [r.change for r in outbox], [_json(r.payload) for r in outbox],
+             [r.payload_hash for r in outbox], [_json(r.delivered) for r in outbox], [r.attempts for r in outbox]],
         )
+    _answer(conn, [], {row.key: reason for row, reason in refused})
     conn.commit()
 
 
 def clear(conn) -> None:
-    conn.execute("delete from answers; delete from outbox; delete from plan")
+    conn.execute("delete from journal.answers; delete from journal.outbox; delete from journal.plan")
 
 
 def unanswered(conn) -> list[Change]:
     """The plan's rows the app has neither confirmed nor refused yet, by key: what a (re)started delivery sends."""
     rows = conn.execute(
-        "select key, change, payload, payload_hash, delivered, attempts, false from outbox "
-        "anti join answers using (key) order by key").fetchall()
+        "select key, change, payload, payload_hash, delivered, attempts, false from journal.outbox "
+        "anti join journal.answers using (key) order by key").fetchall()
     return [change_from_row(row) for row in rows]
 
 
 def record(conn, confirmed: list[str], refused: dict[str, str], requests: int) -> None:
     """One transaction: the app's answers to some batches and the write requests they took."""
-    at = _now()
     conn.begin()
-    keys = confirmed + list(refused)
-    if keys:
-        conn.execute("insert into answers (key, error, answered_at) select unnest(?::varchar[]), "
-                     "unnest(?::varchar[]), ?", [keys, [None] * len(confirmed) + list(refused.values()), at])
-    conn.execute("update plan set requests = requests + ?", [requests])
+    _answer(conn, confirmed, refused)
+    conn.execute("update journal.plan set requests = requests + ?", [requests])
     conn.commit()
 
 
+def _answer(conn, confirmed: list[str], refused: dict[str, str]) -> None:
+    keys = confirmed + list(refused)
+    if keys:
+        conn.execute("insert into journal.answers (key, error, answered_at) select unnest(?::varchar[]), "
+                     "unnest(?::varchar[]), ?", [keys, [None] * len(confirmed) + list(refused.values()), _now()])
+
+
 def totals(conn) -> Totals:
-    requests = conn.execute("select coalesce(sum(requests), 0) from plan").fetchone()[0]
+    requests = conn.execute("select coalesce(sum(requests), 0) from journal.plan").fetchone()[0]
     confirmed, rejected = conn.execute(
-        "select count(*) filter (where error is null), count(*) filter (where error is not null) from answers"
+        "select count(*) filter (where error is null), count(*) filter (where error is not null) from journal.answers"
     ).fetchone()
-    errors = dict(conn.execute("select key, error from answers where error is not null order by id limit ?",
+    errors = dict(conn.execute("select key, error from journal.answers where error is not null order by id limit ?",
                                [ERROR_SAMPLE]).fetchall())
     return Totals(requests, confirmed, rejected, errors)
 
 
-def record_in_warehouse(spec: SyncSpec, warehouse, conn) -> None:
-    """Record in the warehouse's ledger the answers it does not have yet, with how far it got, in one transaction."""
+def record_in_warehouse(spec: SyncSpec, conn) -> None:
+    """Record in the warehouse's ledger the journal's answers it does not have yet, with how far it got, in
+    one transaction: a recording cut short and run again adds nothing twice. `conn` is the warehouse's,
+    with the journal attached."""
     plan = current_plan(conn)
     if plan is None:
         return
-    mark = warehouse.execute("select answer_id from loop.sync_journal where sync = ? and plan_id = ?",
-                             [spec.name, plan.plan_id]).fetchone()
-    rows = conn.execute(
-        "select a.id, o.key, o.change, o.payload, o.payload_hash, o.delivered, o.attempts, false, a.error "
-        "from answers a join outbox o using (key) where a.id > ? order by a.id", [mark[0] if mark else 0]
-    ).fetchall()
-    if not rows:
-        return
-    confirmed = [change_from_row(row[1:-1]) for row in rows if row[-1] is None]
-    refused = [(change_from_row(row[1:-1]), row[-1]) for row in rows if row[-1] is not None]
-    warehouse.begin()
-    ledger.confirm(warehouse, spec, confirmed, plan.run_id)
-    ledger.reject(warehouse, spec, refused, plan.run_id)
-    warehouse.execute("insert or replace into loop.sync_journal values (?, ?, ?)",
-                      [spec.name, plan.plan_id, rows[-1][0]])
-    warehouse.commit()
+    conn.begin()
+    conn.execute(
+        "create or replace temp table recorded as "
+        "select $sync as sync, $plan_id as plan_id, $run_id as run_id, $at::timestamptz as recorded_at, "
+        "$max_attempts::integer as max_attempts, $paths::varchar[] as paths, a.id, o.key, o.change, o.payload, "
+        "o.payload_hash, o.delivered, o.attempts, a.error "
+        "from journal.answers as a join journal.outbox as o using (key) "
+        "where a.id > coalesce((select answer_id from loop.sync_journal where sync = $sync and plan_id = $plan_id), 0)",
+        {"sync": spec.name, "plan_id": plan.plan_id, "run_id": plan.run_id, "at": _now(),
+         "max_attempts": spec.max_attempts, "paths": [path for _, path in spec.fields]},
+    )
+    conn.execute((SQL / "record.sql").read_text())
+    conn.execute("drop table recorded")
+    conn.commit()
+
+
+def _literal(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 def _json(value) -> str | None:

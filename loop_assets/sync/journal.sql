@@ -1,8 +1,9 @@
--- One sync's delivery in progress, in a DuckDB file of its own: the step that talks to the app writes
--- here, never to the warehouse, so it runs outside the `warehouse` pool (loop_assets/sync/README.md).
+-- One sync's delivery in progress, in a DuckDB file of its own attached as `journal`: the step that talks
+-- to the app writes here, never to the warehouse, so it runs outside the `warehouse` pool
+-- (loop_assets/sync/README.md).
 
 -- The plan being delivered: at most one row.
-create table if not exists plan (
+create table if not exists journal.plan (
     plan_id varchar primary key,
     run_id varchar not null,         -- the run that planned it: recorded as the run of every confirmation
     root_run_id varchar not null,    -- its retries share this: the plan is in use while one of them runs
@@ -11,7 +12,7 @@ create table if not exists plan (
 );
 
 -- The rows to send, as the plan decided them.
-create table if not exists outbox (
+create table if not exists journal.outbox (
     key varchar primary key,
     change varchar not null,
     payload json,
@@ -21,9 +22,9 @@ create table if not exists outbox (
 );
 
 -- The app's answer per row, in the order recorded: error null means confirmed.
-create sequence if not exists answer_id;
-create table if not exists answers (
-    id bigint primary key default nextval('answer_id'),
+create sequence if not exists journal.answer_id;
+create table if not exists journal.answers (
+    id bigint primary key default nextval('journal.answer_id'),
     key varchar not null,
     error varchar,
     answered_at timestamptz not null

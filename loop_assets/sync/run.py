@@ -42,7 +42,7 @@ class Planned:
     to_send: int = 0
     adopted: int = 0
     kept_human: int = 0
-    missing: int = 0
+    missing: int = 0  # rows refused before sending (null fields)
     dead_lettered: int = 0
     readback_confirmed: int = 0
     readback_mismatched: int = 0
@@ -69,13 +69,13 @@ def plan_delivery(spec: SyncSpec, connect: Callable[[], AbstractContextManager],
     """Record what an interrupted delivery left in the journal, diff, plan and guard; unless `dry_run`, put
     the rows to send in the journal. Refuses while another run family's plan there is still in progress."""
     started = time.monotonic()
-    with journal.connect(journal_path) as held, connect() as conn:
+    with connect() as conn, journal.attached(conn, journal_path):
         ensure_sync_tables(conn)
-        previous = journal.current_plan(held)
+        previous = journal.current_plan(conn)
         if previous and previous.root_run_id != run.root_run_id and in_progress(previous.root_run_id):
             raise SyncBusy(f"sync {spec.name} is being delivered by run {previous.root_run_id} (or a retry "
                            f"of it); this run would send the same rows again. Run it once that run ended.")
-        journal.record_in_warehouse(spec, conn, held)
+        journal.record_in_warehouse(spec, conn)
         counts, changes = diff_against_delivered(conn, spec)
         plan = plan_sync(spec, changes, read_back(conn, spec))
         planned = _planned(journal_path, plan, counts, dry_run)
@@ -92,10 +92,11 @@ def plan_delivery(spec: SyncSpec, connect: Callable[[], AbstractContextManager],
         conn.begin()
         ledger.record_conflicts(conn, spec, plan.conflicts, run.run_id)
         # The app already holds the model's values (an agent or an unconfirmed earlier run set them).
-        ledger.confirm(conn, spec, plan.adopted, run.run_id, audit=False)
-        ledger.reject(conn, spec, plan.missing, run.run_id)
+        ledger.confirm(conn, spec, plan.adopted, run.run_id)
         conn.commit()
-        journal.start(held, journal.PlanRow(planned.plan_id, run.run_id, run.root_run_id), plan.to_send)
+        # Rows refused before sending are recorded with the app's answers, by the record step.
+        journal.start(conn, journal.PlanRow(planned.plan_id, run.run_id, run.root_run_id), plan.to_send,
+                      plan.missing)
     planned.seconds = time.monotonic() - started
     return planned
 
@@ -123,11 +124,11 @@ def record_delivery(spec: SyncSpec, connect: Callable[[], AbstractContextManager
     totals = journal.Totals()
     with connect() as conn:
         if not planned.dry_run:
-            with journal.connect(Path(planned.journal)) as held:
-                _same_plan(spec, held, planned)
-                totals = journal.totals(held)
-                journal.record_in_warehouse(spec, conn, held)
-                journal.clear(held)
+            with journal.attached(conn, Path(planned.journal)):
+                _same_plan(spec, conn, planned)
+                totals = journal.totals(conn)
+                journal.record_in_warehouse(spec, conn)
+                journal.clear(conn)
         dead = ledger.dead_letters(conn, spec)
     seconds = planned.seconds + delivery.seconds + time.monotonic() - started
     return Report(planned, totals, dead, delivery.api_calls, delivery.retries, round(seconds, 3))

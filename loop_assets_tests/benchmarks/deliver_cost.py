@@ -46,14 +46,14 @@ def main(delivered: int = 600_000, to_send: int = 2_000, latency: float = 0.005)
                      "from range(?) t(i)", [STRIPE.name, PAYLOAD, delivered])
     rows = [Change(f"cus_{i}", "changed", {**PAYLOAD, "metadata.loop_score": "51"}, f"hash{i}", PAYLOAD)
             for i in range(to_send)]
-    with journal.connect(path) as held:
-        journal.start(held, journal.PlanRow("plan-1", "run-1", "run-1"), rows)
+    with journal.connect(path) as conn:
+        journal.start(conn, journal.PlanRow("plan-1", "run-1", "run-1"), rows, [])
     started = time.perf_counter()
     deliver(STRIPE, rows, FixedLatencyApp(latency), lambda: journal.connect(path))
     seconds = time.perf_counter() - started
     started = time.perf_counter()
-    with journal.connect(path) as held, DuckDBResource(database=database).get_connection() as conn:
-        journal.record_in_warehouse(STRIPE, conn, held)
+    with DuckDBResource(database=database).get_connection() as conn, journal.attached(conn, path):
+        journal.record_in_warehouse(STRIPE, conn)
     recording = time.perf_counter() - started
     print(f"{to_send:,} rows sent with {latency * 1000:g} ms latency, {STRIPE.in_flight} at a time: {seconds:.2f} s, "
           f"{seconds / to_send * 1000:.2f} ms a row (the calls alone: {latency / STRIPE.in_flight * 1000:.2f} ms); "

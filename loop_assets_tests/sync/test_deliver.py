@@ -44,7 +44,7 @@ def changes(n: int) -> list[Change]:
 
 def confirmed_keys(path) -> set[str]:
     with journal.connect(path) as conn:
-        return {key for (key,) in conn.execute("select key from answers where error is null").fetchall()}
+        return {key for (key,) in conn.execute("select key from journal.answers where error is null").fetchall()}
 
 
 @pytest.fixture

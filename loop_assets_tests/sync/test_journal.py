@@ -106,7 +106,7 @@ def test_a_failed_delivery_started_again_sends_only_the_rows_the_app_did_not_ans
         deliver_planned(ORGS, planned, lambda: adapter_for(ORGS, resources))
     fast_sandbox.admin("DELETE", "faults")
     with journal.connect(path) as conn:
-        answered = conn.execute("select count(*) from answers").fetchone()[0]
+        answered = conn.execute("select count(*) from journal.answers").fetchone()[0]
     assert answered == 2 * ORGS.batch_size
 
     again = deliver_planned(ORGS, planned, lambda: adapter_for(ORGS, resources))
@@ -119,19 +119,23 @@ def test_a_failed_delivery_started_again_sends_only_the_rows_the_app_did_not_ans
 def test_a_journal_recorded_again_after_a_crash_adds_nothing_twice(warehouse, tmp_path):
     rows = [Change(f"cus_{i}", "added", {"metadata.loop_tier": "high"}, f"hash{i}", None) for i in range(6)]
     stripe = replace(ORGS, fields=(("loop_tier", "metadata.loop_tier"),))
-    with journal.connect(tmp_path / "j.duckdb") as held, warehouse.get_connection() as conn:
+    with warehouse.get_connection() as conn, journal.attached(conn, tmp_path / "j.duckdb"):
         ensure_sync_tables(conn)
-        journal.start(held, journal.PlanRow("plan-1", "run-1", "run-1"), rows)
-        journal.record(held, ["cus_0", "cus_1"], {"cus_2": "invalid metadata"}, 3)
-        journal.record_in_warehouse(stripe, conn, held)
-        journal.record_in_warehouse(stripe, conn, held)  # a crash before the journal was emptied
-        journal.record(held, ["cus_3"], {}, 1)
-        journal.record_in_warehouse(stripe, conn, held)
+        journal.start(conn, journal.PlanRow("plan-1", "run-1", "run-1"), rows[:5], [(rows[5], "field missing")])
+        journal.record(conn, ["cus_0", "cus_1"], {"cus_2": "invalid metadata"}, 3)
+        journal.record_in_warehouse(stripe, conn)
+        journal.record_in_warehouse(stripe, conn)  # a crash before the journal was emptied
+        journal.record(conn, ["cus_3"], {}, 1)
+        journal.record_in_warehouse(stripe, conn)
 
         def count(table: str) -> int:
             return conn.execute(f"select count(*) from loop.{table}").fetchone()[0]
-        assert (count("sync_delivered"), count("sync_audit"), count("sync_failures")) == (3, 3, 1)
-        assert conn.execute("select attempts from loop.sync_failures").fetchone()[0] == 1
-        assert [row.key for row in journal.unanswered(held)] == ["cus_4", "cus_5"]
+        assert (count("sync_delivered"), count("sync_audit"), count("sync_failures")) == (3, 3, 2)
+        assert conn.execute("select key, attempts, error from loop.sync_failures order by key").fetchall() == [
+            ("cus_2", 1, "invalid metadata"), ("cus_5", 1, "field missing")]
+        assert conn.execute("select old_value::varchar, new_value::varchar from loop.sync_audit limit 1"
+                            ).fetchone() == ("null", '"high"')
+        assert [row.key for row in journal.unanswered(conn)] == ["cus_4"]
+        assert journal.totals(conn) == journal.Totals(4, 3, 2, {"cus_5": "field missing", "cus_2": "invalid metadata"})
     with duckdb.connect(warehouse.database) as conn:
-        assert conn.execute("select answer_id from loop.sync_journal").fetchone()[0] == 4
+        assert conn.execute("select answer_id from loop.sync_journal").fetchone()[0] == 5
