@@ -7,6 +7,8 @@ DuckDB lets one process hold the file at a time, so every asset that opens it ru
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from dagster_duckdb import DuckDBResource
@@ -42,6 +44,18 @@ def warehouse_resource(database: str | None = None) -> DuckDBResource:
 def quote(identifier: str) -> str:
     """Quote one SQL identifier; the only way names from specs enter SQL text."""
     return '"' + identifier.replace('"', '""') + '"'
+
+
+@contextmanager
+def transaction(conn) -> Iterator[None]:
+    """One transaction on `conn`: committed when the block ends, rolled back if it raises."""
+    conn.begin()
+    try:
+        yield
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
 
 
 def ensure_state_tables(conn) -> None:

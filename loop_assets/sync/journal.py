@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from ..warehouse import transaction
 from .diff import Change, change_from_row
 from .specs import SyncSpec
 
@@ -91,20 +92,19 @@ def current_plan(conn) -> PlanRow | None:
 def start(conn, plan: PlanRow, rows: list[Change], refused: list[tuple[Change, str]]) -> None:
     """Replace whatever the journal held with `plan`, the rows it sends and those it refused before sending
     (with their answer: the reason), in one transaction."""
-    conn.begin()
-    clear(conn)
-    conn.execute("insert into journal.plan values (?, ?, ?, ?, 0)",
-                 [plan.plan_id, plan.run_id, plan.root_run_id, _now()])
     outbox = rows + [row for row, _ in refused]
-    if outbox:
-        conn.execute(
-            "insert into journal.outbox select unnest(?::varchar[]), unnest(?::varchar[]), "
-            "unnest(?::varchar[])::json, unnest(?::varchar[]), unnest(?::varchar[])::json, unnest(?::integer[])",
-            [[r.key for r in outbox], [r.change for r in outbox], [_json(r.payload) for r in outbox],
-             [r.payload_hash for r in outbox], [_json(r.delivered) for r in outbox], [r.attempts for r in outbox]],
-        )
-    _answer(conn, [], {row.key: reason for row, reason in refused})
-    conn.commit()
+    with transaction(conn):
+        clear(conn)
+        conn.execute("insert into journal.plan values (?, ?, ?, ?, 0)",
+                     [plan.plan_id, plan.run_id, plan.root_run_id, _now()])
+        if outbox:
+            conn.execute(
+                "insert into journal.outbox select unnest(?::varchar[]), unnest(?::varchar[]), "
+                "unnest(?::varchar[])::json, unnest(?::varchar[]), unnest(?::varchar[])::json, unnest(?::integer[])",
+                [[r.key for r in outbox], [r.change for r in outbox], [_json(r.payload) for r in outbox],
+                 [r.payload_hash for r in outbox], [_json(r.delivered) for r in outbox], [r.attempts for r in outbox]],
+            )
+        _answer(conn, [], {row.key: reason for row, reason in refused})
 
 
 def clear(conn) -> None:
@@ -121,10 +121,9 @@ def unanswered(conn) -> list[Change]:
 
 def record(conn, confirmed: list[str], refused: dict[str, str], requests: int) -> None:
     """One transaction: the app's answers to some batches and the write requests they took."""
-    conn.begin()
-    _answer(conn, confirmed, refused)
-    conn.execute("update journal.plan set requests = requests + ?", [requests])
-    conn.commit()
+    with transaction(conn):
+        _answer(conn, confirmed, refused)
+        conn.execute("update journal.plan set requests = requests + ?", [requests])
 
 
 def _answer(conn, confirmed: list[str], refused: dict[str, str]) -> None:
@@ -151,20 +150,19 @@ def record_in_warehouse(spec: SyncSpec, conn) -> None:
     plan = current_plan(conn)
     if plan is None:
         return
-    conn.begin()
-    conn.execute(
-        "create or replace temp table recorded as "
-        "select $sync as sync, $plan_id as plan_id, $run_id as run_id, $at::timestamptz as recorded_at, "
-        "$max_attempts::integer as max_attempts, $paths::varchar[] as paths, a.id, o.key, o.change, o.payload, "
-        "o.payload_hash, o.delivered, o.attempts, a.error "
-        "from journal.answers as a join journal.outbox as o using (key) "
-        "where a.id > coalesce((select answer_id from loop.sync_journal where sync = $sync and plan_id = $plan_id), 0)",
-        {"sync": spec.name, "plan_id": plan.plan_id, "run_id": plan.run_id, "at": _now(),
-         "max_attempts": spec.max_attempts, "paths": [path for _, path in spec.fields]},
-    )
-    conn.execute((SQL / "record.sql").read_text())
-    conn.execute("drop table recorded")
-    conn.commit()
+    with transaction(conn):
+        conn.execute(
+            "create or replace temp table recorded as "
+            "select $sync as sync, $plan_id as plan_id, $run_id as run_id, $at::timestamptz as recorded_at, "
+            "$max_attempts::integer as max_attempts, $paths::varchar[] as paths, a.id, o.key, o.change, "
+            "o.payload, o.payload_hash, o.delivered, o.attempts, a.error "
+            "from journal.answers as a join journal.outbox as o using (key) where a.id > coalesce("
+            "(select answer_id from loop.sync_journal where sync = $sync and plan_id = $plan_id), 0)",
+            {"sync": spec.name, "plan_id": plan.plan_id, "run_id": plan.run_id, "at": _now(),
+             "max_attempts": spec.max_attempts, "paths": [path for _, path in spec.fields]},
+        )
+        conn.execute((SQL / "record.sql").read_text())
+        conn.execute("drop table recorded")
 
 
 def _literal(path: Path) -> str:

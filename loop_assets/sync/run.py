@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..warehouse import transaction
 from . import journal, ledger
 from .adapters.base import Adapter
 from .deliver import Delivery, deliver
@@ -89,11 +90,10 @@ def plan_delivery(spec: SyncSpec, connect: Callable[[], AbstractContextManager],
             return planned
         if not allow_large_change:
             guard_blast_radius(spec, plan, delivered_rows)
-        conn.begin()
-        ledger.record_conflicts(conn, spec, plan.conflicts, run.run_id)
-        # The app already holds the model's values (an agent or an unconfirmed earlier run set them).
-        ledger.confirm(conn, spec, plan.adopted, run.run_id)
-        conn.commit()
+        with transaction(conn):
+            ledger.record_conflicts(conn, spec, plan.conflicts, run.run_id)
+            # The app already holds the model's values (an agent or an unconfirmed earlier run set them).
+            ledger.confirm(conn, spec, plan.adopted, run.run_id)
         # Rows refused before sending are recorded with the app's answers, by the record step.
         journal.start(conn, journal.PlanRow(planned.plan_id, run.run_id, run.root_run_id), plan.to_send,
                       plan.missing)

@@ -1,8 +1,5 @@
 """Build a model in DuckDB: views replaced, tables swapped in atomically, incremental models merged by key."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import duckdb
 
 from loop_assets.transform.catalog import TABLE, VIEW, existing_kind
@@ -10,6 +7,7 @@ from loop_assets.transform.errors import ModelError
 from loop_assets.transform.project import Model, Project
 from loop_assets.transform.relation import Relation, quote
 from loop_assets.transform.source_lines import model_sql_error
+from loop_assets.warehouse import transaction
 
 TEMPORARY_SUFFIX = "__loop_tmp"
 
@@ -19,11 +17,11 @@ def build_model(con: duckdb.DuckDBPyConnection, project: Project, model: Model) 
     existing = existing_kind(con, model.relation)
     if model.materialized == "incremental" and existing == TABLE:
         sql = _compiled(project, model, is_incremental=True)
-        with _transaction(con):
+        with transaction(con):
             _merge(con, model, sql)
         return sql
     sql = _compiled(project, model, is_incremental=False)
-    with _transaction(con):
+    with transaction(con):
         if model.materialized == "view":
             _replace_view(con, model, sql, existing)
         else:
@@ -82,14 +80,3 @@ def _run_model_sql(con, model: Model, head: str, sql: str) -> None:
 
 def _temporary(model: Model) -> Relation:
     return Relation(model.relation.schema, model.name + TEMPORARY_SUFFIX)
-
-
-@contextmanager
-def _transaction(con) -> Iterator[None]:
-    con.execute("begin")
-    try:
-        yield
-    except BaseException:
-        con.execute("rollback")
-        raise
-    con.execute("commit")
