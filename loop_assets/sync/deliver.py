@@ -96,7 +96,7 @@ class _Recorder:
     recordings. A failed recording stops the ones after it, and its error is raised in the delivering thread."""
 
     def __init__(self, spec: SyncSpec, connect: Callable[[], AbstractContextManager], delivery: Delivery) -> None:
-        self.spec, self.connect, self.delivery = spec, connect, delivery
+        self.connect, self.delivery = connect, delivery
         self.thread = ThreadPoolExecutor(1, f"{spec.name}-record")
         self.file = ExitStack()
         self.conn = None

@@ -75,8 +75,8 @@ def attached(conn, path: Path) -> Iterator[None]:
     except duckdb.Error as held:
         if "lock" not in str(held) and "already attached" not in str(held):
             raise
-        raise SyncBusy(f"the sync journal {path} is held by another process, which is delivering this sync "
-                       f"({held}). Run the sync again once that delivery ended.") from None
+        raise SyncBusy(f"the sync journal {path} is held by another run of this sync ({held}). Run the sync "
+                       f"again once that run ended.") from None
     try:
         conn.execute((SQL / "journal.sql").read_text())
         yield
